@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Run every test of the collection, in order, and print one summary line:
+#   lint (yamllint, ansible-lint production profile), unit tests (pytest),
+#   the collection build/install test, and every Molecule scenario.
+# A stage that fails does not stop the others; the exit code is non-zero if
+# any failed.
+#
+# Usage: scripts/test.sh [STAGE...]   stages: lint unit build molecule
+#        AIGUARD_SCENARIOS="smoke ..." limits the Molecule scenarios.
+set -uo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+cd "$AIGUARD_ROOT" || exit 1
+
+"$AIGUARD_ROOT/scripts/bootstrap.sh" || die "bootstrap failed"
+export PATH=$AIGUARD_ROOT/.venv/bin:$PATH
+export ANSIBLE_COLLECTIONS_PATH=$AIGUARD_ROOT/.cache/collections
+export ANSIBLE_FORCE_COLOR=false PY_COLORS=0
+
+stages=${*:-lint unit build molecule}
+passed=() failed=()
+
+run() { # run NAME COMMAND...
+  local name=$1 start rc
+  shift
+  start=$SECONDS
+  printf '\n===== %s =====\n' "$name"
+  "$@"
+  rc=$?
+  if [ $rc -eq 0 ]; then
+    passed+=("$name")
+    printf '===== %s: passed in %ss\n' "$name" $((SECONDS - start))
+  else
+    failed+=("$name")
+    printf '===== %s: FAILED (exit %s) in %ss\n' "$name" "$rc" $((SECONDS - start))
+  fi
+}
+
+scenarios() {
+  if [ -n "${AIGUARD_SCENARIOS:-}" ]; then
+    printf '%s\n' $AIGUARD_SCENARIOS
+  else
+    find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -n1 basename | sort
+  fi
+}
+
+for stage in $stages; do
+  case $stage in
+    lint)
+      run yamllint yamllint --strict .
+      run ansible-lint ansible-lint --profile production
+      ;;
+    unit)
+      run unit pytest tests/unit -q -p no:cacheprovider
+      ;;
+    build)
+      run collection-build pytest tests/integration/test_collection_build.py -q -p no:cacheprovider
+      ;;
+    molecule)
+      if ! "$AIGUARD_ROOT/scripts/build-images.sh" all; then
+        failed+=(images)
+        continue
+      fi
+      for s in $(scenarios); do
+        run "molecule:$s" molecule test -s "$s"
+      done
+      ;;
+    *) die "unknown stage '$stage'; use lint unit build molecule" ;;
+  esac
+done
+
+printf '\n===== summary =====\n'
+[ ${#passed[@]} -gt 0 ] && printf 'passed: %s\n' "${passed[*]}"
+[ ${#failed[@]} -gt 0 ] && printf 'failed: %s\n' "${failed[*]}"
+printf 'stages: %d passed, %d failed\n' ${#passed[@]} ${#failed[@]}
+[ ${#failed[@]} -eq 0 ]
