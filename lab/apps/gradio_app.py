@@ -83,6 +83,7 @@ if __name__ == "__main__":
         server_name=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         root_path=os.environ.get("GRADIO_ROOT_PATH", ""),
+        allowed_paths=[OUTPUT_DIR],
         share=False,
         show_error=True,
     )

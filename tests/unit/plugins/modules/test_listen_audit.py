@@ -1,0 +1,221 @@
+# Copyright (c) 2026, aiguard.hardening maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Run listen_audit's main() as Ansible would, on a fake procfs from the fixtures."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from ansible.module_utils import basic
+
+from ansible_collections.aiguard.hardening.plugins.modules import listen_audit
+
+try:  # ansible-core >= 2.19
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # older ansible-core: the _ANSIBLE_ARGS trick
+
+    @contextlib.contextmanager
+    def patch_module_args(args=None):
+        saved = basic._ANSIBLE_ARGS
+        basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args or {}}).encode()
+        try:
+            yield
+        finally:
+            basic._ANSIBLE_ARGS = saved
+
+
+NET = Path(__file__).resolve().parents[1] / "module_utils" / "fixtures" / "procnet" / "net"
+# The captured processes (see module_utils/fixtures/procnet/README.md).
+PARENT, CHILD, NOBODY = 11368, 11409, 11410
+
+
+class ExitJson(Exception):
+    pass
+
+
+class FailJson(Exception):
+    pass
+
+
+@pytest.fixture
+def run(monkeypatch):
+    """run(args) -> (failed, result) of listen_audit.main()."""
+
+    def exit_json(self, **kwargs):
+        raise ExitJson(kwargs)
+
+    def fail_json(self, msg, **kwargs):
+        raise FailJson(dict(kwargs, msg=msg))
+
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
+
+    def run_module(args):
+        with patch_module_args(args):
+            try:
+                listen_audit.main()
+            except ExitJson as exc:
+                return False, exc.args[0]
+            except FailJson as exc:
+                return True, exc.args[0]
+        raise AssertionError("main() returned without exit_json or fail_json")
+
+    return run_module
+
+
+@pytest.mark.parametrize(
+    ("args", "total", "exposed"),
+    [
+        ({}, 16, 10),
+        ({"_ansible_check_mode": True}, 16, 10),
+        ({"protocols": ["tcp"]}, 10, 7),
+        ({"protocols": ["udp"]}, 6, 3),
+        ({"ports": [7860, 8188]}, 2, 1),
+        ({"ports": ["7860"], "protocols": ["udp"]}, 0, 0),
+        ({"ports": []}, 16, 10),
+        ({"fail_on_exposed": [8188, 11434, 7861, 7872, 8125, 8126]}, 16, 10),  # all loopback-only
+        ({"fail_on_exposed": [7860, 7872], "protocols": ["udp"], "ports": [7872]}, 1, 0),  # 7860 is TCP
+        ({"fail_on_exposed": [7870], "protocols": ["tcp"]}, 10, 7),  # 7870 is UDP
+    ],
+)
+def test_passes(run, proc_tree, args, total, exposed):
+    failed, result = run(dict(args, proc_root=proc_tree()))
+    assert not failed, result.get("msg")
+    assert result["changed"] is False
+    assert result["counts"]["total"] == len(result["listeners"]) == total
+    assert result["counts"]["exposed"] == len(result["exposed"]) == exposed
+    assert result["exposed"] == [item for item in result["listeners"] if item["scope"] == "exposed"]
+    assert result["summary"].startswith(f"{total} listening socket")
+
+
+def test_result_on_captured_host(run, proc_tree):
+    failed, result = run({"proc_root": proc_tree(), "ports": [7860, 7861]})
+    assert not failed
+    assert result["listeners"] == [
+        {
+            "protocol": "tcp", "family": "ipv4", "address": "0.0.0.0", "port": 7860, "mapped": False,
+            "wildcard": True, "scope": "exposed", "inode": 88996, "uid": 0, "pids": [PARENT, CHILD],
+            "processes": ["python3"],
+        },
+        {
+            "protocol": "tcp6", "family": "ipv6", "address": "127.0.0.1", "port": 7861, "mapped": True,
+            "wildcard": False, "scope": "loopback", "inode": 89001, "uid": 0, "pids": [PARENT, CHILD],
+            "processes": ["python3"],
+        },
+    ]
+    assert result["summary"] == "2 listening sockets: 1 loopback-only, 1 exposed (0.0.0.0:7860 python3)"
+    assert result["counts"] == dict(total=2, loopback=1, exposed=1, wildcard=1, tcp=1, tcp6=1, udp=0, udp6=0)
+
+
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (
+            {"fail_on_exposed": [7860]},
+            ["1 socket on fail_on_exposed port 7860 listens beyond loopback",
+             f"tcp 0.0.0.0:7860 (python3 pids {PARENT},{CHILD})", 'server_name="127.0.0.1"'],
+        ),
+        (
+            {"fail_on_exposed": [7860, 8188], "ports": [8188]},  # ports does not hide 7860
+            [f"tcp 0.0.0.0:7860 (python3 pids {PARENT},{CHILD})"],
+        ),
+        (
+            {"fail_on_exposed": [7862, 8080, 9000]},
+            ["3 sockets on fail_on_exposed ports 7862, 8080, 9000", "tcp6 0.0.0.0:7862", "tcp6 [::]:8080",
+             "tcp 192.0.2.2:9000"],
+        ),
+        (
+            {"fail_on_exposed": [7873], "protocols": ["udp"]},
+            [f"udp 0.0.0.0:7873 (python3 pid {NOBODY})"],
+        ),
+        (
+            {"fail_on_exposed": [2024]},
+            ["tcp 0.0.0.0:2024 (uid 0, owner not visible"],
+        ),
+        (
+            {"fail_on_exposed": [7860], "_ansible_check_mode": True},
+            ["tcp 0.0.0.0:7860"],
+        ),
+    ],
+)
+def test_fail_on_exposed(run, proc_tree, args, names):
+    failed, result = run(dict(args, proc_root=proc_tree()))
+    assert failed
+    for name in names:
+        assert name in result["msg"]
+    # The audit itself is still returned, for register + ignore_errors.
+    assert result["changed"] is False
+    assert {"listeners", "summary", "counts", "exposed"} <= set(result)
+
+
+def test_fail_on_exposed_passes_when_the_app_is_loopback_only(run, proc_tree):
+    """The Gradio port, rebound from 0.0.0.0 to 127.0.0.1, passes."""
+    # The captured 0.0.0.0:7860 line with its address changed to 127.0.0.1.
+    lines = (NET / "tcp").read_text().splitlines()
+    rebound = [line.replace("00000000:1EB4", "0100007F:1EB4") for line in lines]
+    assert rebound != lines
+    failed, result = run({"proc_root": proc_tree(tables={"tcp": "\n".join(rebound)}), "fail_on_exposed": [7860]})
+    assert not failed, result.get("msg")
+    assert [item["scope"] for item in result["listeners"] if item["port"] == 7860] == ["loopback"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"protocols": []}, "protocols is empty"),
+        ({"protocols": ["sctp"]}, "value of protocols must be one or more of: tcp, udp"),
+        ({"ports": [0, 80]}, "port numbers from 1 to 65535, not 0"),
+        ({"fail_on_exposed": [65536]}, "port numbers from 1 to 65535, not 65536"),
+        ({"ports": ["http"]}, "ports"),
+        ({"proc_root": "/nonexistent/proc"}, "proc_root must be a mounted procfs"),
+    ],
+)
+def test_bad_arguments(run, proc_tree, args, message):
+    failed, result = run(dict({"proc_root": proc_tree()}, **args))
+    assert failed
+    assert message in result["msg"]
+
+
+def test_on_this_host(run):
+    failed, result = run({})
+    assert not failed, result.get("msg")
+    assert result["summary"].startswith(f"{result['counts']['total']} listening socket")
+
+
+def test_documentation_matches_the_module(run, proc_tree, monkeypatch):
+    """Every option and return value is documented, and nothing more."""
+    seen = {}
+    real_init = basic.AnsibleModule.__init__
+
+    def spy(self, argument_spec, **kwargs):
+        seen.update(argument_spec=argument_spec, **kwargs)
+        real_init(self, argument_spec, **kwargs)
+
+    monkeypatch.setattr(basic.AnsibleModule, "__init__", spy)
+    failed, result = run({"proc_root": proc_tree()})
+    assert not failed
+
+    doc = yaml.safe_load(listen_audit.DOCUMENTATION)
+    assert seen["supports_check_mode"] is True
+    assert doc["attributes"]["check_mode"]["support"] == "full"
+    assert doc["attributes"]["diff_mode"]["support"] == "none"
+    assert set(doc["options"]) == set(seen["argument_spec"])
+    for name, spec in seen["argument_spec"].items():
+        option = doc["options"][name]
+        assert option["type"] == spec["type"], name
+        assert option.get("elements") == spec.get("elements"), name
+        assert option.get("default") == spec.get("default"), name
+        assert option.get("choices") == spec.get("choices"), name
+        assert option["description"], name
+
+    returned = yaml.safe_load(listen_audit.RETURN)
+    assert set(returned) == set(result) - {"changed"}
+    assert set(returned["listeners"]["contains"]) == set(result["listeners"][0])
+    assert set(returned["exposed"]["sample"][0]) == set(result["listeners"][0])
+    assert set(returned["counts"]["contains"]) == set(result["counts"])
+    yaml.safe_load(listen_audit.EXAMPLES)
