@@ -7,11 +7,11 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 export CONTAINERS_CONF ?= $(CURDIR)/.config/containers.conf
 INVENTORY ?= inventories/lab
 
-.PHONY: help bootstrap images lab-up lab-down lab-status site demo test lint unit build-test molecule scenario clean
+.PHONY: help bootstrap images lab-up lab-down lab-status site demo test lint unit integration molecule scenario clean
 
 help:
 	@echo "make demo       install what is needed, bring up the lab fleet and run playbooks/site.yml on it"
-	@echo "make test       run every test: lint, unit, collection build/install, all Molecule scenarios"
+	@echo "make test       run every test: lint, unit, integration (collection build/install, lab scripts), all Molecule scenarios"
 	@echo "make scenario S=NAME   run one Molecule scenario (molecule test -s NAME)"
 	@echo "make lab-up | lab-down | lab-status | site | images | bootstrap | clean"
 
@@ -44,8 +44,8 @@ lint:
 unit:
 	scripts/test.sh unit
 
-build-test:
-	scripts/test.sh build
+integration:
+	scripts/test.sh integration
 
 molecule:
 	scripts/test.sh molecule

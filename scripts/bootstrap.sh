@@ -14,7 +14,7 @@ set -euo pipefail
 # images; the rest are podman's helpers and the tools the scripts call.
 APT_PACKAGES=(podman runc debootstrap uidmap slirp4netns fuse-overlayfs
   containernetworking-plugins iptables make git python3-venv python3-pip
-  ca-certificates curl)
+  ca-certificates curl shellcheck)
 
 install_system() {
   local missing=() p

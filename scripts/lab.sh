@@ -81,7 +81,7 @@ wait_ready() { # wait_ready NAME
   for unit in aiguard-lab-gradio:http://127.0.0.1:7860/ aiguard-lab-apiproxy:http://127.0.0.1:3002/health; do
     url=${unit#*:}
     podman exec "$name" systemctl cat "${unit%%:*}.service" >/dev/null 2>&1 || continue
-    until podman exec "$name" curl -fsS -o /dev/null "$url"; do
+    until podman exec "$name" curl -fs -o /dev/null "$url" 2>/dev/null; do
       [ $SECONDS -ge $deadline ] && { log "$name: nothing answers on $url"; return 1; }
       sleep 2
     done
@@ -90,25 +90,28 @@ wait_ready() { # wait_ready NAME
 
 up() {
   need_podman
-  local hosts name image net ports spec created=() args
+  local hosts name image net ports spec created=() nets=() args
   hosts=$(lab_hosts)
   [ -n "$hosts" ] || die "no host in $INVENTORY has a lab_image"
   preflight
   "$AIGUARD_ROOT/scripts/build-images.sh" all
   while IFS='|' read -r name image net ports; do
-    podman network exists "$net" || podman network create "$net" >/dev/null ||
-      die "cannot create the podman network $net"
+    if ! podman network exists "$net"; then
+      podman network create "$net" >/dev/null || die "cannot create the podman network $net"
+      nets+=("$net")
+    fi
     if podman container exists "$name"; then
       podman start "$name" >/dev/null
       log "$name: already there, started"
       continue
     fi
-    args=(--detach --name "$name" --hostname "$name" --network "$net" --label "$LABEL"
-      --cap-add NET_ADMIN --cap-add NET_RAW --systemd=always)
+    args=(--detach --pull=never --name "$name" --hostname "$name" --network "$net" --label "$LABEL"
+      --cap-add NET_ADMIN --cap-add NET_RAW --cap-add SYS_PTRACE --systemd=always)
     for spec in ${ports//,/ }; do args+=(--publish "$spec"); done
     if ! podman run "${args[@]}" "$image" /sbin/init >/dev/null; then
       log "creating $name failed; removing the hosts this run created: ${created[*]:-none}"
       for name in "${created[@]}"; do podman rm -f "$name" >/dev/null 2>&1 || true; done
+      for net in "${nets[@]}"; do podman network rm "$net" >/dev/null 2>&1 || true; done
       die "lab not created (see podman's message above); nothing of this run is left behind"
     fi
     created+=("$name")
@@ -129,8 +132,11 @@ down() {
   done < <(podman ps -a --filter "label=$LABEL" --format '{{.Names}}')
   for net in $(lab_hosts | cut -d'|' -f3 | sort -u); do
     if podman network exists "$net"; then
-      podman network rm "$net" >/dev/null 2>&1 && log "removed network $net" ||
+      if podman network rm "$net" >/dev/null 2>&1; then
+        log "removed network $net"
+      else
         log "network $net is still used by other containers; left in place"
+      fi
     fi
   done
 }

@@ -32,8 +32,9 @@ need_podman() {
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     log "podman is missing; installing it with scripts/bootstrap.sh"
     "$AIGUARD_ROOT/scripts/bootstrap.sh" --system-only ||
-      die "podman is missing and could not be installed; install the packages listed in scripts/bootstrap.sh (podman runc debootstrap ...) and retry"
+      die "podman is missing and its installation failed (output above); install podman, runc and debootstrap by hand, then retry"
     command -v podman >/dev/null 2>&1 && return 0
+    die "podman is still not on PATH after installing it; check PATH ($PATH)"
   fi
-  die "podman is missing and cannot be installed here (need root and apt-get); install podman, runc and debootstrap, then retry"
+  die "podman is missing and cannot be installed here (needs root and apt-get); install podman, runc and debootstrap, then retry"
 }

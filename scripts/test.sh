@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Run every test of the collection, in order, and print one summary line:
 #   lint (yamllint, ansible-lint production profile), unit tests (pytest),
-#   the collection build/install test, and every Molecule scenario.
+#   integration tests (the collection build/install test and the lab
+#   scripts' failure handling), and every Molecule scenario.
 # A stage that fails does not stop the others; the exit code is non-zero if
 # any failed.
 #
-# Usage: scripts/test.sh [STAGE...]   stages: lint unit build molecule
+# Usage: scripts/test.sh [STAGE...]   stages: lint unit integration molecule
 #        AIGUARD_SCENARIOS="smoke ..." limits the Molecule scenarios.
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
@@ -17,7 +18,7 @@ export PATH=$AIGUARD_ROOT/.venv/bin:$PATH
 export ANSIBLE_COLLECTIONS_PATH=$AIGUARD_ROOT/.cache/collections
 export ANSIBLE_FORCE_COLOR=false PY_COLORS=0
 
-stages=${*:-lint unit build molecule}
+stages=${*:-lint unit integration molecule}
 passed=() failed=()
 
 run() { # run NAME COMMAND...
@@ -34,38 +35,49 @@ run() { # run NAME COMMAND...
     failed+=("$name")
     printf '===== %s: FAILED (exit %s) in %ss\n' "$name" "$rc" $((SECONDS - start))
   fi
+  return $rc
 }
 
 scenarios() {
   if [ -n "${AIGUARD_SCENARIOS:-}" ]; then
+    # shellcheck disable=SC2086 # a space-separated list on purpose
     printf '%s\n' $AIGUARD_SCENARIOS
   else
     find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -n1 basename | sort
   fi
 }
 
+# The test-host images, built once for the stages that need them.
+images_state=
+images() {
+  if [ -z "$images_state" ]; then
+    images_state=failed
+    run images "$AIGUARD_ROOT/scripts/build-images.sh" all && images_state=ready
+  fi
+  [ "$images_state" = ready ]
+}
+
 for stage in $stages; do
   case $stage in
     lint)
+      run shellcheck shellcheck -x scripts/*.sh .ci/run lab/apps/install.sh
       run yamllint yamllint --strict .
       run ansible-lint ansible-lint --profile production
       ;;
     unit)
       run unit pytest tests/unit -q -p no:cacheprovider
       ;;
-    build)
-      run collection-build pytest tests/integration/test_collection_build.py -q -p no:cacheprovider
+    integration)
+      images || continue
+      run integration pytest tests/integration -q -p no:cacheprovider
       ;;
     molecule)
-      if ! "$AIGUARD_ROOT/scripts/build-images.sh" all; then
-        failed+=(images)
-        continue
-      fi
+      images || continue
       for s in $(scenarios); do
         run "molecule:$s" molecule test -s "$s"
       done
       ;;
-    *) die "unknown stage '$stage'; use lint unit build molecule" ;;
+    *) die "unknown stage '$stage'; use lint unit integration molecule" ;;
   esac
 done
 

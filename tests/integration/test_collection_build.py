@@ -100,7 +100,8 @@ def test_every_module_resolves_and_runs_by_fqcn(outside):
             {"name": "Check its result", "ansible.builtin.assert": {"that": ["audit.summary is string"]}},
         ],
     }]))
-    run([BIN / "ansible-playbook", "-i", "localhost,", playbook], outside["base"], outside["env"])
+    run([BIN / "ansible-playbook", "-i", "localhost,", "-e", f"ansible_python_interpreter={sys.executable}", playbook],
+        outside["base"], outside["env"])
 
 
 def test_every_role_and_playbook_resolves_by_fqcn(outside):
