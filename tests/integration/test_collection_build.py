@@ -5,6 +5,10 @@ Builds the tarball with ``ansible-galaxy collection build``, installs it with
 then, from a directory outside the repository and with only that path
 configured, runs playbooks that use every module and role of the collection
 by its fully qualified name.
+
+The tarball is built from a copy of the checkout to which the test adds one
+small role, ``fqcn_probe``, so that role resolution is proven even while the
+collection ships few roles; every real role and module is checked as well.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+import shutil
 import tarfile
 from pathlib import Path
 
@@ -23,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 GALAXY = yaml.safe_load((ROOT / "galaxy.yml").read_text())
 FQCN = f"{GALAXY['namespace']}.{GALAXY['name']}"
+PROBE = "fqcn_probe"
 
 
 def run(args, cwd, env):
@@ -43,7 +49,19 @@ def outside(tmp_path_factory):
         PATH=f"{BIN}:{env.get('PATH', '')}",
     )
     (base / "ansible.cfg").write_text("[defaults]\ncollections_scan_sys_path = true\n")
-    out = run([BIN / "ansible-galaxy", "collection", "build", "--output-path", base, str(ROOT)], base, env)
+    src = base / "src"
+    shutil.copytree(ROOT, src, symlinks=True, ignore=shutil.ignore_patterns(".git", ".venv", ".cache", "__pycache__"))
+    probe = src / "roles" / PROBE
+    (probe / "tasks").mkdir(parents=True)
+    (probe / "meta").mkdir()
+    (probe / "tasks" / "main.yml").write_text(
+        "- name: Say where the role runs from\n"
+        "  ansible.builtin.debug:\n    msg: 'fqcn_probe {{ fqcn_probe_word }} {{ role_path }}'\n")
+    (probe / "meta" / "argument_specs.yml").write_text(
+        "argument_specs:\n  main:\n    short_description: Probe\n"
+        "    options:\n      fqcn_probe_word:\n        type: str\n        required: true\n"
+        "        description: A word to print.\n")
+    out = run([BIN / "ansible-galaxy", "collection", "build", "--output-path", base, str(src)], base, env)
     tarball = base / f"{GALAXY['namespace']}-{GALAXY['name']}-{GALAXY['version']}.tar.gz"
     assert tarball.is_file(), out
     # Dependencies come from the installed `ansible` package; no server is asked.
@@ -106,13 +124,38 @@ def test_every_module_resolves_and_runs_by_fqcn(outside):
 
 def test_every_role_and_playbook_resolves_by_fqcn(outside):
     roles = shipped(outside["tarball"], "roles")
+    assert PROBE in roles
+    real = [r for r in roles if r != PROBE]
     playbook = outside["base"] / "use_roles.yml"
     playbook.write_text(yaml.safe_dump([{
         "name": "Use the collection's roles by FQCN",
         "hosts": "all",
         "gather_facts": False,
-        "roles": [f"{FQCN}.{r}" for r in roles],
+        "roles": [f"{FQCN}.{r}" for r in real],
     }]))
     run([BIN / "ansible-playbook", "--syntax-check", "-i", "localhost,", playbook], outside["base"], outside["env"])
+    # A role runs by its FQCN from the installed collection, argument spec included.
+    probe = outside["base"] / "use_probe.yml"
+    probe.write_text(yaml.safe_dump([{
+        "name": "Run a role by FQCN",
+        "hosts": "localhost",
+        "connection": "local",
+        "gather_facts": False,
+        "roles": [{"role": f"{FQCN}.{PROBE}", "fqcn_probe_word": "resolved"}],
+    }]))
+    out = run([BIN / "ansible-playbook", "-i", "localhost,", "-e", f"ansible_python_interpreter={sys.executable}", probe],
+              outside["base"], outside["env"])
+    assert "fqcn_probe resolved " + str(outside["base"] / "collections") in out
+    bad = outside["base"] / "use_probe_badly.yml"
+    bad.write_text(yaml.safe_dump([{
+        "name": "Run a role by FQCN without its required variable",
+        "hosts": "localhost",
+        "connection": "local",
+        "gather_facts": False,
+        "roles": [f"{FQCN}.{PROBE}"],
+    }]))
+    proc = subprocess.run([BIN / "ansible-playbook", "-i", "localhost,", bad], cwd=outside["base"], env=outside["env"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode != 0 and "fqcn_probe_word" in proc.stdout + proc.stderr
     # The collection's own site playbook, by its FQCN.
     run([BIN / "ansible-playbook", "--syntax-check", "-i", "localhost,", f"{FQCN}.site"], outside["base"], outside["env"])
