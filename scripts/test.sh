@@ -63,6 +63,7 @@ for stage in $stages; do
       run shellcheck shellcheck -x scripts/*.sh .ci/run lab/apps/install.sh
       run yamllint yamllint --strict .
       run ansible-lint ansible-lint --profile production
+      run changelog antsibull-changelog lint
       ;;
     unit)
       run unit pytest tests/unit -q -p no:cacheprovider
