@@ -12,9 +12,10 @@ set -euo pipefail
 
 # podman and runc run the systemd test hosts, debootstrap builds their
 # images; the rest are podman's helpers and the tools the scripts call.
+# netavark and aardvark-dns give the test networks their name resolution.
 APT_PACKAGES=(podman runc debootstrap uidmap slirp4netns fuse-overlayfs
-  containernetworking-plugins iptables make git python3-venv python3-pip
-  ca-certificates curl shellcheck)
+  netavark aardvark-dns catatonit containernetworking-plugins iptables
+  make git python3-venv python3-pip ca-certificates curl shellcheck)
 
 install_system() {
   local missing=() p
