@@ -61,8 +61,32 @@ def host_of():
 @dataclass
 class Recap:
     output: str
+    rc: int = 0
     changed: dict = field(default_factory=dict)
     failed: dict = field(default_factory=dict)
+
+
+def run_converge(*args):
+    """Run the scenario's converge playbook with extra ansible-playbook args."""
+    playbook = os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml")
+    proc = subprocess.run(
+        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], *args, playbook],
+        capture_output=True, text=True, check=False,
+    )
+    output = proc.stdout + proc.stderr
+    recap = Recap(output=output, rc=proc.returncode)
+    for host, changed, failed in re.findall(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)", output, re.M):
+        if int(changed):
+            recap.changed[host] = int(changed)
+        if int(failed):
+            recap.failed[host] = int(failed)
+    return recap
+
+
+@pytest.fixture(scope="session")
+def converge():
+    """Run the converge playbook again, e.g. with ``-e`` overrides: ``converge("-e", json)``."""
+    return run_converge
 
 
 @pytest.fixture(scope="session")
@@ -73,17 +97,6 @@ def converge_check():
     shows the diff but does not fail on changes, so this fixture is what
     asserts that a converged host reports no change in check mode.
     """
-    playbook = os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml")
-    proc = subprocess.run(
-        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--check", "--diff", playbook],
-        capture_output=True, text=True, check=False,
-    )
-    output = proc.stdout + proc.stderr
-    recap = Recap(output=output)
-    for host, changed, failed in re.findall(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)", output, re.M):
-        if int(changed):
-            recap.changed[host] = int(changed)
-        if int(failed):
-            recap.failed[host] = int(failed)
-    assert proc.returncode == 0 or recap.failed, output
+    recap = run_converge("--check", "--diff")
+    assert recap.rc == 0 or recap.failed, recap.output
     return recap

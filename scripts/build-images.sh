@@ -83,6 +83,9 @@ build_base() { # build_base RELEASE
   printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' >"$rootfs/etc/pip.conf"
   chroot "$rootfs" apt-get clean
   rm -rf "$rootfs"/var/lib/apt/lists/*
+  # No package lists: make them look stale so that `apt update_cache` with
+  # cache_valid_time fetches them instead of trusting an empty directory.
+  touch -d @0 "$rootfs/var/lib/apt/lists"
   tar -C "$rootfs" -c . | podman import \
     --change 'CMD ["/sbin/init"]' --change 'STOPSIGNAL SIGRTMIN+3' \
     --change "LABEL aiguard.recipe=$hash" - "$image" >/dev/null ||

@@ -9,6 +9,8 @@ This lab version keeps that shape:
 - ``/v1/models``, ``/v1/chat/completions`` (JSON or streamed SSE) and
   ``/mj/submit/imagine``, ``/mj/task/{id}/fetch`` need ``Authorization:
   Bearer <key>`` with a key from ``API_PROXY_KEYS``;
+- ``/v1/realtime`` is a websocket (OpenAI realtime style) that needs the key
+  too and echoes each message back;
 - each answered request is counted against the key's quota and the usage is
   at ``/v1/dashboard/billing/usage``.
 
@@ -24,7 +26,7 @@ import time
 import uuid
 
 import uvicorn
-from fastapi import FastAPI, Header, HTTPException, Request
+from fastapi import FastAPI, Header, HTTPException, Request, WebSocket
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 
 KEYS = {k.strip() for k in os.environ.get("API_PROXY_KEYS", "").split(",") if k.strip()}
@@ -130,6 +132,18 @@ def fetch(task: str, authorization: str = Header(None), mj_api_secret: str = Hea
     if task not in TASKS:
         return JSONResponse({"code": 4, "description": "task not found"}, status_code=404)
     return TASKS[task]
+
+
+@app.websocket("/v1/realtime")
+async def realtime(ws: WebSocket):
+    try:
+        require_key(ws.headers.get("authorization"))
+    except HTTPException:
+        await ws.close(code=1008)
+        return
+    await ws.accept()
+    async for message in ws.iter_text():
+        await ws.send_text("echo: " + message)
 
 
 if __name__ == "__main__":

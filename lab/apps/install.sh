@@ -22,3 +22,4 @@ install -m 0644 /src/aiguard-lab-gradio.service /src/aiguard-lab-apiproxy.servic
 systemctl enable aiguard-lab-gradio.service aiguard-lab-apiproxy.service
 apt-get clean
 rm -rf /var/lib/apt/lists/*
+touch -d @0 /var/lib/apt/lists
