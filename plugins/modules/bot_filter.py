@@ -1,0 +1,446 @@
+#!/usr/bin/python
+# Copyright (c) 2026, aiguard.hardening maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+DOCUMENTATION = r"""
+module: bot_filter
+short_description: Write an nginx filter that blocks or rate-limits crawlers, AI bots and scanners
+version_added: 0.1.0
+description:
+  - Compiles a curated list of crawler, AI-bot and scanner User-Agent patterns, your own patterns and a list of scanner
+    probe paths into two nginx include files, written atomically.
+  - O(dest) is an http-level include. It defines the variable C($aiguard_bot_block), V(1) when the request must be
+    blocked and V(0) otherwise; the variable C($aiguard_bot_limit_key), the client address (C($binary_remote_addr)) when
+    the user agent is to be rate-limited and empty otherwise; and the zone
+    C(limit_req_zone $aiguard_bot_limit_key zone=aiguard_bots:10m rate=LIMIT_RATE).
+  - O(snippet_dest) is a location-level include. It returns O(block_status) when C($aiguard_bot_block) is V(1), with an
+    C(if) block around C(return BLOCK_STATUS;), and applies C(limit_req zone=aiguard_bots burst=LIMIT_BURST nodelay;).
+    Include it in every location to filter; leave it out of locations that must stay open, such as the ACME challenge
+    path.
+  - A request is blocked when its User-Agent is empty or missing, or matches a pattern whose action is V(block), or when
+    its normalized path (C($uri)) contains a probe path. Otherwise it is rate-limited when its User-Agent matches a
+    pattern whose action is V(limit). Everything else is allowed.
+  - Patterns match case-insensitively anywhere in the User-Agent. A literal pattern matches as a substring, so
+    V(Googlebot) also matches C(Googlebot-Image/1.0).
+  - The cost of a request does not grow with the number of patterns. The exact User-Agent strings of the commonest
+    current browsers (Chrome, Edge, Firefox and Safari over a window of versions) are looked up in nginx's map hash
+    first (see O(fast_path)); any other user agent is matched against a few merged regexes in which the literals are
+    factored into a trie, instead of one regex per bot.
+  - Fails, naming the pattern and the browser, if a pattern matches the User-Agent of a current mainstream browser
+    (Chrome, Edge, Firefox, Safari, Opera and Samsung Internet, desktop and mobile), unless O(allow_browser_matches).
+  - Warns about duplicate patterns and about patterns shadowed by another one (RV(duplicates), RV(shadowed)).
+author:
+  - aiguard.hardening maintainers (@aiguard)
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+    details:
+      - Returns the old and new content of both files.
+options:
+  dest:
+    description:
+      - The http-level include to write, for example C(/etc/nginx/conf.d/aiguard-bots.conf). Its directory must exist.
+    type: path
+    required: true
+  snippet_dest:
+    description:
+      - The location-level include to write, for example C(/etc/nginx/snippets/aiguard-bots.conf). Its directory must
+        exist. It must not be in a directory that nginx includes at http level.
+    type: path
+    required: true
+  builtin:
+    description:
+      - Start from the built-in list of crawlers, AI bots and scanners, all with action V(block). Among them 360Spider,
+        Baiduspider, the Sogou spiders, YoudaoBot, bingbot, Googlebot, ia_archiver, MJ12bot, AhrefsBot, SemrushBot, GPTBot,
+        ChatGPT-User, ClaudeBot, Claude-Web, anthropic-ai, CCBot, Bytespider, PerplexityBot, Amazonbot, Applebot,
+        meta-externalagent, curl, Wget, python-requests, Go-http-client, zgrab, masscan, Nikto, sqlmap and Nuclei.
+      - C(Google-Extended) and C(Applebot-Extended) are not in it; they are robots.txt tokens that no request carries.
+    type: bool
+    default: true
+  patterns:
+    description:
+      - Patterns to add. One with the same text as a built-in pattern replaces it, so V(bingbot) with action V(limit)
+        rate-limits bingbot instead of blocking it.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: A name for messages and for RV(patterns).
+        type: str
+        required: true
+      pattern:
+        description:
+          - The text to look for in the User-Agent, case-insensitively.
+          - With O(patterns[].regex), a regular expression with search semantics. Back-references, inline flags,
+            conditionals, C({,n}), POSIX classes, C(\u), C(\U), C(\N), C(\v) and characters outside printable ASCII are
+            refused, because nginx's PCRE2 would read them differently from Python or they would break merging. So is
+            a repeated group that contains a repetition, which can make PCRE backtrack exponentially. Capturing and
+            named groups are made non-capturing.
+        type: str
+        required: true
+      regex:
+        description: Whether O(patterns[].pattern) is a regular expression rather than a literal substring.
+        type: bool
+        default: false
+      action:
+        description: V(block) blocks the request; V(limit) rate-limits it per client address instead.
+        type: str
+        choices: [block, limit]
+        default: block
+  allow:
+    description:
+      - Names or patterns of built-in entries to leave out, compared case-insensitively, for example V(curl) and
+        V(python-requests) when scripts call an API proxy. An item that matches no built-in entry is warned about.
+    type: list
+    elements: str
+    default: []
+  probe_paths:
+    description:
+      - Paths to block in addition, such as V(/.env). Each must start with C(/) and is matched case-insensitively
+        anywhere in the normalized request path C($uri).
+    type: list
+    elements: str
+    default: []
+  builtin_probe_paths:
+    description:
+      - Start from the built-in list of scanner probe paths, such as C(/.env), C(/.git/), C(/wp-login.php),
+        C(/phpmyadmin), C(/.aws/), C(/server-status), C(/vendor/phpunit), C(/cgi-bin/) and C(/actuator).
+    type: bool
+    default: true
+  block_status:
+    description:
+      - What a blocked request gets. V(444) closes the connection without a response; V(403) answers Forbidden.
+    type: int
+    choices: [444, 403]
+    default: 444
+  limit_rate:
+    description:
+      - The rate allowed per client address for rate-limited user agents, as nginx writes it (C(NUMBERr/s) or
+        C(NUMBERr/m)).
+    type: str
+    default: 30r/m
+  limit_burst:
+    description: How many requests above O(limit_rate) are served at once before nginx rejects them.
+    type: int
+    default: 5
+  allow_browser_matches:
+    description:
+      - Write the files even if a pattern matches the User-Agent of a current mainstream browser. Each match is then
+        warned about.
+    type: bool
+    default: false
+  fast_path:
+    description:
+      - Look up the exact User-Agent strings of the commonest current browsers in nginx's map hash before any regex.
+        Candidates that a pattern matches are left out, so the fast path never changes a verdict.
+      - The keys are long, so O(dest) then also sets C(map_hash_bucket_size) and C(map_hash_max_size). nginx accepts
+        each only once per http block, and only before its first C(map) (after one it reports C(is duplicate));
+        include O(dest) before any other C(map), or set this to V(false) if the rest of the configuration sets them.
+    type: bool
+    default: true
+  mode:
+    description:
+      - The permissions of both files, in any form M(ansible.builtin.file) accepts.
+    type: raw
+    default: '0644'
+notes:
+  - The files only define and use variables; the module does not check or reload nginx. Run C(nginx -t) on the whole
+    configuration before reloading. Include O(dest) at http level before any C(map) block (see O(fast_path)) and
+    before any server that includes O(snippet_dest).
+  - Requests rejected by the rate limit get C(limit_req_status), 503 unless the server or location sets another, such
+    as C(limit_req_status 429;). C(limit_req) acts in nginx's preaccess phase, so it applies to locations that proxy or
+    serve content, not to a location that ends with C(return), which answers in the earlier rewrite phase.
+  - The regexes have no capturing groups, so C($1) to C($9) of a regex location stay as they were.
+  - The regexes are tried without PCRE JIT unless the main context of nginx.conf has C(pcre_jit on;), which makes the
+    user agents outside the fast path cheaper to classify.
+requirements:
+  - nginx 1.22 or later, built with PCRE (as Debian's is).
+seealso:
+  - name: nginx map module
+    description: The exact-match hash and the regexes this module generates.
+    link: https://nginx.org/en/docs/http/ngx_http_map_module.html
+  - name: nginx limit_req module
+    description: The rate limit applied to user agents with action V(limit).
+    link: https://nginx.org/en/docs/http/ngx_http_limit_req_module.html
+"""
+
+EXAMPLES = r"""
+---
+- name: Block crawlers, AI bots, scanners and probe paths in front of a Gradio app
+  aiguard.hardening.bot_filter:
+    dest: /etc/nginx/conf.d/aiguard-bots.conf
+    snippet_dest: /etc/nginx/snippets/aiguard-bots.conf
+  register: bots
+
+- name: An API proxy called by scripts; rate-limit bingbot instead of blocking it; block one more bot
+  aiguard.hardening.bot_filter:
+    dest: /etc/nginx/conf.d/aiguard-bots.conf
+    snippet_dest: /etc/nginx/snippets/aiguard-bots.conf
+    allow: [curl, python-requests]
+    patterns:
+      - name: bingbot
+        pattern: bingbot
+        action: limit
+      - name: Old Chrome-based scrapers
+        pattern: 'HeadlessChrome/\d+'
+        regex: true
+    probe_paths: [/backup.zip]
+    block_status: 403
+    limit_rate: 10r/m
+
+- name: Show what was compiled
+  ansible.builtin.debug:
+    msg: "{{ bots.counts }}"
+"""
+
+RETURN = r"""
+counts:
+  description: What was compiled.
+  returned: success
+  type: dict
+  contains:
+    patterns:
+      description: User-agent patterns in RV(patterns).
+      type: int
+      sample: 71
+    builtin:
+      description: Of which built-in.
+      type: int
+      sample: 70
+    user:
+      description: Of which from O(patterns).
+      type: int
+      sample: 1
+    block:
+      description: Of which with action V(block).
+      type: int
+      sample: 70
+    limit:
+      description: Of which with action V(limit).
+      type: int
+      sample: 1
+    literals:
+      description: Of which literal substrings (including regexes that are literal text).
+      type: int
+      sample: 70
+    regexes:
+      description: Of which real regular expressions.
+      type: int
+      sample: 1
+    duplicates:
+      description: Entries in RV(duplicates).
+      type: int
+      sample: 0
+    shadowed:
+      description: Entries in RV(shadowed); they are left out of the regexes, which match the same without them.
+      type: int
+      sample: 0
+    probe_paths:
+      description: Probe paths, after removing case-insensitive duplicates.
+      type: int
+      sample: 38
+    tokens:
+      description: Exact user agents in the hash of the first map, the empty one and the O(fast_path) browsers.
+      type: int
+      sample: 714
+    fast_path:
+      description: Browser user agents in the fast path.
+      type: int
+      sample: 713
+    regex_parts:
+      description: Merged user-agent regexes in the second map, each below nginx's limit on one parameter.
+      type: int
+      sample: 2
+    probe_parts:
+      description: Merged probe-path regexes.
+      type: int
+      sample: 1
+duplicates:
+  description: Patterns that match exactly what an earlier one matches. The later one is used.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The later pattern's name.
+      type: str
+      sample: bingbot
+    pattern:
+      description: The later pattern.
+      type: str
+      sample: bingbot
+    source:
+      description: Where the later pattern comes from.
+      type: str
+      choices: [builtin, user]
+      sample: user
+    duplicate_of:
+      description: The earlier pattern's name.
+      type: str
+      sample: bingbot
+    message:
+      description: The same, for humans; also given as a warning.
+      type: str
+      sample: "pattern 'bingbot' (user, limit) matches exactly what 'bingbot' (builtin, block) matches; the later one is
+        used, with action limit"
+shadowed:
+  description: Patterns that can never change a verdict because another pattern already covers every user agent they match.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The shadowed pattern's name.
+      type: str
+      sample: Googlebot
+    pattern:
+      description: The shadowed pattern.
+      type: str
+      sample: Googlebot
+    source:
+      description: Where the shadowed pattern comes from.
+      type: str
+      choices: [builtin, user]
+      sample: builtin
+    action:
+      description: The shadowed pattern's action.
+      type: str
+      choices: [block, limit]
+      sample: block
+    shadowed_by:
+      description: The name of the pattern that covers it.
+      type: str
+      sample: any bot
+    message:
+      description: The same, for humans; also given as a warning.
+      type: str
+      sample: "pattern 'Googlebot' (builtin, block) is shadowed by 'any bot' (user, block): every user agent it matches
+        is already blocked by 'bot'; remove one of them or allow the wider one"
+patterns:
+  description: The resulting user-agent patterns, built-in ones first, in the order given.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The pattern's name.
+      type: str
+      sample: GPTBot
+    pattern:
+      description: The pattern as given.
+      type: str
+      sample: GPTBot
+    regex:
+      description: Whether it is a regular expression.
+      type: bool
+      sample: false
+    action:
+      description: What happens to a matching request.
+      type: str
+      choices: [block, limit]
+      sample: block
+    source:
+      description: V(builtin) for the built-in list, V(user) for O(patterns).
+      type: str
+      choices: [builtin, user]
+      sample: builtin
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter import (
+    BotFilterError,
+    browser_matches,
+    build,
+    file_problem,
+    read_text,
+    shadow_message,
+    write_temp,
+)
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec=dict(
+            dest=dict(type="path", required=True),
+            snippet_dest=dict(type="path", required=True),
+            builtin=dict(type="bool", default=True),
+            patterns=dict(type="list", elements="dict", default=[], options=dict(
+                name=dict(type="str", required=True),
+                pattern=dict(type="str", required=True),
+                regex=dict(type="bool", default=False),
+                action=dict(type="str", choices=["block", "limit"], default="block"),
+            )),
+            allow=dict(type="list", elements="str", default=[]),
+            probe_paths=dict(type="list", elements="str", default=[]),
+            builtin_probe_paths=dict(type="bool", default=True),
+            block_status=dict(type="int", choices=[444, 403], default=444),
+            limit_rate=dict(type="str", default="30r/m"),
+            limit_burst=dict(type="int", default=5),
+            allow_browser_matches=dict(type="bool", default=False),
+            fast_path=dict(type="bool", default=True),
+            mode=dict(type="raw", default="0644"),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    files = [p["dest"], p["snippet_dest"]]
+    if os.path.realpath(files[0]) == os.path.realpath(files[1]):
+        module.fail_json(msg=f"dest and snippet_dest are the same file ({files[0]}); give two paths")
+    try:
+        flt = build(p["builtin"], p["patterns"], p["allow"], p["probe_paths"], p["builtin_probe_paths"], p["fast_path"])
+        # Each file names the other by its base name only: the same filter
+        # written to another directory must give the same bytes.
+        texts = [flt.render_http(p["limit_rate"], snippet_dest=os.path.basename(files[1])),
+                 flt.render_snippet(p["block_status"], p["limit_burst"], dest=os.path.basename(files[0]))]
+    except BotFilterError as exc:
+        module.fail_json(msg=str(exc))
+    result = dict(
+        changed=False,
+        counts=flt.counts,
+        duplicates=flt.duplicates,
+        shadowed=[dict(name=e.name, pattern=e.pattern, source=e.source, action=e.action, shadowed_by=by.name,
+                       message=shadow_message(e, by)) for e, by in flt.shadowed],
+        patterns=[entry.as_dict() for entry in flt.entries],
+    )
+    matches = [f"pattern {e.name!r} ({e.source}, {e.pattern!r}) matches {label}: {agent!r}"
+               for e, label, agent in browser_matches(flt.entries)]
+    if matches and not p["allow_browser_matches"]:
+        module.fail_json(msg=f"{len(matches)} pattern match(es) with mainstream browsers would block real users: "
+                         + "; ".join(matches) + ". Narrow or allow the pattern, or set allow_browser_matches: true.",
+                         **result)
+    for message in matches + [d["message"] for d in result["duplicates"]] + [s["message"] for s in result["shadowed"]]:
+        module.warn(message)
+    for item in flt.unmatched_allow:
+        module.warn(f"allow item {item!r} matches no built-in pattern name or pattern; nothing was left out for it")
+
+    problems = [problem for problem in map(file_problem, files) if problem]
+    if problems:
+        module.fail_json(msg="; ".join(problems), **result)
+    diffs = []
+    for path, text in zip(files, texts):
+        before = read_text(path)
+        if before != text:
+            result["changed"] = True
+            if not module.check_mode:
+                module.atomic_move(write_temp(path, text), path)
+        result["changed"] = module.set_mode_if_different(path, p["mode"], result["changed"])
+        diffs.append(dict(before_header=path, after_header=path, before=before or "", after=text))
+    if module._diff:
+        result["diff"] = diffs
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
