@@ -42,6 +42,12 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture(scope="session")
+def hosts_in():
+    """Names of the scenario's hosts in a group: ``hosts_in("ai_apps")``."""
+    return group_hosts
+
+
+@pytest.fixture(scope="session")
 def hostvars():
     return _inventory()["_meta"]["hostvars"]
 
