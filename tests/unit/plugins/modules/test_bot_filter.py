@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import stat
 
@@ -18,38 +16,12 @@ from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter
 from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter_data as data
 from ansible_collections.aiguard.hardening.plugins.modules import bot_filter
 
-try:  # ansible-core >= 2.19
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # older ansible-core: the _ANSIBLE_ARGS trick
-
-    @contextlib.contextmanager
-    def patch_module_args(args=None):
-        saved = basic._ANSIBLE_ARGS
-        basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args or {}}).encode()
-        try:
-            yield
-        finally:
-            basic._ANSIBLE_ARGS = saved
-
-
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
 
 
 @pytest.fixture
-def run(monkeypatch):
+def run(monkeypatch, run_main):
     """run(args) -> (failed, result, warnings, moves) of bot_filter.main()."""
     state = {}
-
-    def exit_json(self, **kwargs):
-        raise ExitJson(kwargs)
-
-    def fail_json(self, msg, **kwargs):
-        raise FailJson(dict(kwargs, msg=msg))
 
     def warn(self, message):
         state["warnings"].append(message)
@@ -60,21 +32,13 @@ def run(monkeypatch):
         state["moves"].append((src, dest))
         return real_move(self, src, dest, *args, **kwargs)
 
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
     monkeypatch.setattr(basic.AnsibleModule, "warn", warn)
     monkeypatch.setattr(basic.AnsibleModule, "atomic_move", atomic_move)
 
     def run_module(args):
         state.update(warnings=[], moves=[])
-        with patch_module_args(args):
-            try:
-                bot_filter.main()
-            except ExitJson as exc:
-                return False, exc.args[0], state["warnings"], state["moves"]
-            except FailJson as exc:
-                return True, exc.args[0], state["warnings"], state["moves"]
-        raise AssertionError("main() returned without exit_json or fail_json")
+        failed, result = run_main(bot_filter.main, args)
+        return failed, result, state["warnings"], state["moves"]
 
     return run_module
 

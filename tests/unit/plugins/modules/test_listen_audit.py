@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
 from pathlib import Path
 
 import pytest
@@ -15,18 +13,6 @@ from ansible.module_utils import basic
 
 from ansible_collections.aiguard.hardening.plugins.modules import listen_audit
 
-try:  # ansible-core >= 2.19
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # older ansible-core: the _ANSIBLE_ARGS trick
-
-    @contextlib.contextmanager
-    def patch_module_args(args=None):
-        saved = basic._ANSIBLE_ARGS
-        basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args or {}}).encode()
-        try:
-            yield
-        finally:
-            basic._ANSIBLE_ARGS = saved
 
 
 NET = Path(__file__).resolve().parents[1] / "module_utils" / "fixtures" / "procnet" / "net"
@@ -34,38 +20,10 @@ NET = Path(__file__).resolve().parents[1] / "module_utils" / "fixtures" / "procn
 PARENT, CHILD, NOBODY = 11368, 11409, 11410
 
 
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
-
-
 @pytest.fixture
-def run(monkeypatch):
+def run(run_main):
     """run(args) -> (failed, result) of listen_audit.main()."""
-
-    def exit_json(self, **kwargs):
-        raise ExitJson(kwargs)
-
-    def fail_json(self, msg, **kwargs):
-        raise FailJson(dict(kwargs, msg=msg))
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-
-    def run_module(args):
-        with patch_module_args(args):
-            try:
-                listen_audit.main()
-            except ExitJson as exc:
-                return False, exc.args[0]
-            except FailJson as exc:
-                return True, exc.args[0]
-        raise AssertionError("main() returned without exit_json or fail_json")
-
-    return run_module
+    return lambda args: run_main(listen_audit.main, args)
 
 
 @pytest.mark.parametrize(
