@@ -57,3 +57,38 @@ def run_main(monkeypatch):
         raise AssertionError("main() returned without exit_json or fail_json")
 
     return call
+
+
+@pytest.fixture
+def module_init(monkeypatch):
+    """What the module passed to AnsibleModule(): argument_spec and the other keywords."""
+    seen = {}
+    real_init = basic.AnsibleModule.__init__
+
+    def spy(self, argument_spec, **kwargs):
+        seen.update(argument_spec=argument_spec, **kwargs)
+        real_init(self, argument_spec, **kwargs)
+
+    monkeypatch.setattr(basic.AnsibleModule, "__init__", spy)
+    return seen
+
+
+def _assert_documented(options, spec):
+    assert set(options) == set(spec)
+    for name, item in spec.items():
+        option = options[name]
+        assert option["type"] == item["type"], name
+        assert option.get("elements") == item.get("elements"), name
+        assert option.get("default") == item.get("default"), name
+        assert option.get("choices") == item.get("choices"), name
+        assert option.get("required", False) == item.get("required", False), name
+        assert option["description"], name
+        assert ("suboptions" in option) == ("options" in item), name
+        if "options" in item:
+            _assert_documented(option["suboptions"], item["options"])
+
+
+@pytest.fixture
+def assert_documented():
+    """assert_documented(doc_options, argument_spec): they match exactly, suboptions included."""
+    return _assert_documented

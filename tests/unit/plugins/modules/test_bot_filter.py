@@ -265,41 +265,18 @@ def test_file_problems(run, paths, tmp_path, setup, message):
         assert not os.path.exists(args["dest"])
 
 
-def test_documentation_matches_the_module(run, paths, monkeypatch):
+def test_documentation_matches_the_module(run, paths, module_init, assert_documented):
     """Every option, suboption and return value is documented, and nothing more."""
-    seen = {}
-    real_init = basic.AnsibleModule.__init__
-
-    def spy(self, argument_spec, **kwargs):
-        seen.update(argument_spec=argument_spec, **kwargs)
-        real_init(self, argument_spec, **kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, "__init__", spy)
     failed, result, _warnings, _moves = run(dict(paths, patterns=[{"name": "any bot", "pattern": "bot"},
                                                                   {"name": "bing", "pattern": "bingbot"}],
                                                  _ansible_diff=True))
     assert not failed
 
     doc = yaml.safe_load(bot_filter.DOCUMENTATION)
-    assert seen["supports_check_mode"] is True
+    assert module_init["supports_check_mode"] is True
     assert doc["attributes"]["check_mode"]["support"] == "full"
     assert doc["attributes"]["diff_mode"]["support"] == "full"
-
-    def compare(options, spec):
-        assert set(options) == set(spec)
-        for name, item in spec.items():
-            option = options[name]
-            assert option["type"] == item["type"], name
-            assert option.get("elements") == item.get("elements"), name
-            assert option.get("default") == item.get("default"), name
-            assert option.get("choices") == item.get("choices"), name
-            assert option.get("required", False) == item.get("required", False), name
-            assert option["description"], name
-            assert ("suboptions" in option) == ("options" in item), name
-            if "options" in item:
-                compare(option["suboptions"], item["options"])
-
-    compare(doc["options"], seen["argument_spec"])
+    assert_documented(doc["options"], module_init["argument_spec"])
 
     returned = yaml.safe_load(bot_filter.RETURN)
     assert set(returned) == set(result) - {"changed", "diff"}

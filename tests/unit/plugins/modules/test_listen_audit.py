@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from ansible.module_utils import basic
 
 from ansible_collections.aiguard.hardening.plugins.modules import listen_audit
 
@@ -145,31 +144,16 @@ def test_on_this_host(run):
     assert result["summary"].startswith(f"{result['counts']['total']} listening socket")
 
 
-def test_documentation_matches_the_module(run, proc_tree, monkeypatch):
+def test_documentation_matches_the_module(run, proc_tree, module_init, assert_documented):
     """Every option and return value is documented, and nothing more."""
-    seen = {}
-    real_init = basic.AnsibleModule.__init__
-
-    def spy(self, argument_spec, **kwargs):
-        seen.update(argument_spec=argument_spec, **kwargs)
-        real_init(self, argument_spec, **kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, "__init__", spy)
     failed, result = run({"proc_root": proc_tree()})
     assert not failed
 
     doc = yaml.safe_load(listen_audit.DOCUMENTATION)
-    assert seen["supports_check_mode"] is True
+    assert module_init["supports_check_mode"] is True
     assert doc["attributes"]["check_mode"]["support"] == "full"
     assert doc["attributes"]["diff_mode"]["support"] == "none"
-    assert set(doc["options"]) == set(seen["argument_spec"])
-    for name, spec in seen["argument_spec"].items():
-        option = doc["options"][name]
-        assert option["type"] == spec["type"], name
-        assert option.get("elements") == spec.get("elements"), name
-        assert option.get("default") == spec.get("default"), name
-        assert option.get("choices") == spec.get("choices"), name
-        assert option["description"], name
+    assert_documented(doc["options"], module_init["argument_spec"])
 
     returned = yaml.safe_load(listen_audit.RETURN)
     assert set(returned) == set(result) - {"changed"}
