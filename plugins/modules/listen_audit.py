@@ -18,6 +18,14 @@ description:
   - Each socket is mapped to the processes holding it by scanning C(/proc/PID/fd).
   - Can fail, naming every offending socket and its process, when a port in O(fail_on_exposed) is reachable beyond loopback,
     for example a Gradio app started with C(server_name="0.0.0.0") on port 7860.
+  - Firewall-aware. With ufw enabled (see O(firewall)), each socket is also classed by who can reach it
+    (RV(listeners[].exposure)) from ufw's rules in C(/etc/ufw/user.rules) and C(/etc/ufw/user6.rules) and its default
+    incoming policy. V(loopback) - bound to loopback only. V(allowed) - exposed, and the firewall lets some networks
+    reach it (RV(listeners[].allowed_from)). V(blocked) - exposed, but no rule lets anyone reach it; still a risk if the
+    firewall is ever off. V(everyone) - exposed and reachable from anywhere, because a rule allows any source or
+    because no firewall is enabled.
+  - With O(allowlist), fails, naming the socket and the extra networks, when a port is reachable from networks
+    beyond its allowlist; for example a Gradio app on C(0.0.0.0:7860) with no firewall rule for it and no firewall.
   - The module only reads; it never changes the target.
 author:
   - aiguard.hardening maintainers (@aiguard)
@@ -58,13 +66,54 @@ options:
     type: list
     elements: int
     default: []
+  firewall:
+    description:
+      - Which firewall's rules classify the sockets. V(auto) reads ufw's rules when ufw is enabled (C(ENABLED=yes) in
+        C(/etc/ufw/ufw.conf)) and otherwise treats every exposed socket as reachable by everyone. V(ufw) does the
+        same but fails if ufw is not installed. V(none) ignores any firewall.
+    type: str
+    choices: [auto, ufw, none]
+    default: auto
+  firewall_root:
+    description:
+      - The directory under which C(etc/ufw/) and C(etc/default/ufw) are read. Only change it for testing or to audit a
+        chroot.
+    type: path
+    default: /
+  allowlist:
+    description:
+      - The networks allowed to reach each port. The module fails if a socket on a listed port is reachable (per
+        RV(listeners[].allowed_from)) from any network that is not inside one of the port's O(allowlist[].sources).
+      - A port that is not listed is not judged. A listed port with no sources must not be reachable from anywhere
+        (loopback only, or blocked by the firewall).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      port:
+        description: The port.
+        type: int
+        required: true
+      proto:
+        description: The protocol.
+        type: str
+        choices: [tcp, udp]
+        default: tcp
+      sources:
+        description: Networks (CIDR) or addresses allowed to reach the port. V(any) allows everyone.
+        type: list
+        elements: str
+        default: []
 notes:
   - Without root, the processes of other users cannot be seen; their sockets are still listed, with empty RV(listeners[].pids)
     and RV(listeners[].processes). Processes in another PID namespace are not seen either.
   - The tables describe the network namespace the module runs in. Sockets inside a container's own network namespace are
     not listed; ports a container runtime publishes on the host are, as the sockets of its proxy process.
   - A socket on C(::) may or may not accept IPv4 connections too (C(IPV6_V6ONLY)); the tables do not say. Either way it is
-    exposed.
+    exposed, and it is judged against the IPv4 and the IPv6 rules.
+  - The firewall classification reads ufw's configuration files, not the kernel's tables. It errs on the side of
+    exposure. An allowing rule counts even when it only applies on one interface, to one destination address or from
+    one source port; a blocking rule only counts when it applies to every interface, destination and source port.
   - A process that exits or closes its sockets during the scan is skipped.
 requirements:
   - Linux with procfs.
@@ -93,6 +142,18 @@ EXAMPLES = r"""
     protocols: [tcp]
     ports: [7860, 8188]
   register: app_ports
+
+- name: Fail if the Gradio app is reachable from more than the analysts' network
+  aiguard.hardening.listen_audit:
+    ports: [7860]
+    allowlist:
+      - port: 7860
+        sources: [198.51.100.0/24]
+  register: gradio
+
+- name: Show who can reach it
+  ansible.builtin.debug:
+    msg: "{{ gradio.listeners | map(attribute='exposure') | list }} from {{ gradio.listeners | map(attribute='allowed_from') | list }}"
 
 - name: Check the app ports without failing the play
   ansible.builtin.assert:
@@ -160,11 +221,54 @@ listeners:
       type: list
       elements: str
       sample: [python3]
+    exposure:
+      description:
+        - Who can reach the socket. V(loopback) - this host only. V(allowed) - the networks in
+          RV(listeners[].allowed_from). V(blocked) - nobody through the enabled firewall. V(everyone) - anyone, because a
+          firewall rule allows any source or because no firewall is enabled (or O(firewall=none)).
+      type: str
+      choices: [loopback, allowed, blocked, everyone]
+      sample: allowed
+    allowed_from:
+      description:
+        - The source networks that can reach the socket; C(0.0.0.0/0) and C(::/0) mean everyone. Empty for loopback and
+          blocked sockets.
+      type: list
+      elements: str
+      sample: [198.51.100.0/24]
 summary:
   description: One line for humans; it names the exposed sockets (at most 10) with their processes (C(?) if unknown).
   returned: success
   type: str
   sample: "5 listening sockets: 2 loopback-only, 3 exposed (0.0.0.0:7860 python3, [::]:22 sshd, 0.0.0.0:5353/udp avahi-daemon)"
+firewall:
+  description: The firewall whose rules classified the sockets, and its state.
+  returned: success
+  type: str
+  sample: ufw (enabled)
+beyond_allowlist:
+  description: The sockets on O(allowlist) ports reachable from networks beyond their allowlist.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    port:
+      description: The port.
+      type: int
+      sample: 7860
+    protocol:
+      description: The socket table.
+      type: str
+      sample: tcp
+    address:
+      description: The local address.
+      type: str
+      sample: 0.0.0.0
+    extra:
+      description: The networks that can reach it but are not in its allowlist.
+      type: list
+      elements: str
+      sample: [0.0.0.0/0]
 counts:
   description: Counts of the sockets in RV(listeners).
   returned: success
@@ -202,6 +306,18 @@ counts:
       description: Sockets from C(/proc/net/udp6).
       type: int
       sample: 0
+    allowed:
+      description: Exposed sockets the firewall opens to some networks only.
+      type: int
+      sample: 1
+    blocked:
+      description: Exposed sockets the firewall opens to nobody.
+      type: int
+      sample: 1
+    everyone:
+      description: Exposed sockets anyone can reach.
+      type: int
+      sample: 1
 exposed:
   description: The entries of RV(listeners) whose RV(listeners[].scope) is V(exposed), with the same keys.
   returned: success
@@ -219,6 +335,8 @@ exposed:
       uid: 0
       pids: [11368]
       processes: [python3]
+      exposure: everyone
+      allowed_from: [0.0.0.0/0]
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -226,6 +344,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.aiguard.hardening.plugins.module_utils.procnet import (
     EXPOSED,
     ProcNetError,
+    endpoint,
     exposed_ports,
     exposure_message,
     invalid_ports,
@@ -233,6 +352,55 @@ from ansible_collections.aiguard.hardening.plugins.module_utils.procnet import (
     select_ports,
     summarize,
 )
+from ansible_collections.aiguard.hardening.plugins.module_utils.ufwrules import (
+    ALLOWED,
+    BLOCKED,
+    EVERYONE,
+    UfwError,
+    beyond_allowlist,
+    classify_listener,
+    network_problem,
+    read_state,
+)
+
+
+def firewall_state(module, choice, root):
+    """``(FirewallState or None, description)`` for the firewall option."""
+    if choice == "none":
+        return None, "none (firewall=none)"
+    try:
+        state = read_state(root)
+    except UfwError as exc:
+        module.fail_json(msg=str(exc))
+    if not state.installed:
+        if choice == "ufw":
+            module.fail_json(msg=f"firewall=ufw but ufw is not installed (no etc/default/ufw or etc/ufw under {root})")
+        return None, "none (ufw not installed)"
+    if not state.enabled:
+        return None, "ufw (disabled)"
+    return state, "ufw (enabled)"
+
+
+def allowlist_index(module, allowlist):
+    """{(port, proto): [networks]} from the allowlist option, every entry checked."""
+    index = {}
+    problems = []
+    for number, entry in enumerate(allowlist):
+        if not 0 < entry["port"] < 65536:
+            problems.append(f"allowlist[{number}].port: {entry['port']} is not a port from 1 to 65535")
+        nets = []
+        for place, source in enumerate(entry["sources"]):
+            problem = network_problem(f"allowlist[{number}].sources[{place}]", source)
+            if problem:
+                problems.append(problem)
+            elif source.strip().lower() in ("any", "anywhere"):
+                nets += ["0.0.0.0/0", "::/0"]
+            else:
+                nets.append(source.strip())
+        index.setdefault((entry["port"], entry["proto"]), []).extend(nets)
+    if problems:
+        module.fail_json(msg="; ".join(problems))
+    return index
 
 
 def main() -> None:
@@ -242,6 +410,13 @@ def main() -> None:
             protocols=dict(type="list", elements="str", choices=["tcp", "udp"], default=["tcp", "udp"]),
             ports=dict(type="list", elements="int"),
             fail_on_exposed=dict(type="list", elements="int", default=[]),
+            firewall=dict(type="str", choices=["auto", "ufw", "none"], default="auto"),
+            firewall_root=dict(type="path", default="/"),
+            allowlist=dict(type="list", elements="dict", default=[], options=dict(
+                port=dict(type="int", required=True),
+                proto=dict(type="str", choices=["tcp", "udp"], default="tcp"),
+                sources=dict(type="list", elements="str", default=[]),
+            )),
         ),
         supports_check_mode=True,
     )
@@ -251,22 +426,48 @@ def main() -> None:
     bad = invalid_ports((params["ports"] or []) + params["fail_on_exposed"])
     if bad:
         module.fail_json(msg=f"ports and fail_on_exposed take port numbers from 1 to 65535, not {', '.join(map(str, bad))}")
+    allowlist = allowlist_index(module, params["allowlist"])
+    state, firewall = firewall_state(module, params["firewall"], params["firewall_root"])
     try:
         every = read_listeners(params["proc_root"], params["protocols"])
     except ProcNetError as exc:
         module.fail_json(msg=str(exc))
+    for item in every:
+        item["exposure"], item["allowed_from"] = classify_listener(item, state)
     listeners = select_ports(every, params["ports"])
     counts, summary = summarize(listeners)
+    for kind in (ALLOWED, BLOCKED, EVERYONE):
+        counts[kind] = sum(1 for item in listeners if item["exposure"] == kind)
+    if state is not None:
+        summary += (f"; {firewall}: {counts[ALLOWED]} allowed to some networks, {counts[BLOCKED]} blocked, "
+                    f"{counts[EVERYONE]} open to everyone")
+    beyond = []
+    for item in every:
+        extra = beyond_allowlist(item, allowlist)
+        if extra:
+            beyond.append(dict(port=item["port"], protocol=item["protocol"], address=item["address"], extra=extra,
+                               _item=item))
     result = dict(
         changed=False,
         listeners=listeners,
         summary=summary,
         counts=counts,
         exposed=[item for item in listeners if item["scope"] == EXPOSED],
+        firewall=firewall,
+        beyond_allowlist=[{key: value for key, value in entry.items() if key != "_item"} for entry in beyond],
     )
     offending = exposed_ports(every, params["fail_on_exposed"])
-    if offending:
-        module.fail_json(msg=exposure_message(offending), **result)
+    messages = [exposure_message(offending)] if offending else []
+    if beyond:
+        described = "; ".join(
+            f"{entry['protocol']} {endpoint(entry['_item'])} ({','.join(entry['_item']['processes']) or '?'}) is "
+            f"reachable from {', '.join(entry['extra'])}" for entry in beyond)
+        messages.append(
+            f"{len(beyond)} socket{'' if len(beyond) == 1 else 's'} reachable beyond the allowlist "
+            f"(firewall: {firewall}): {described}. Bind the app to 127.0.0.1 and put it behind the front door, or "
+            "allow only the listed networks in the firewall (aiguard.hardening.ufw_allowlist).")
+    if messages:
+        module.fail_json(msg=" ".join(messages), **result)
     module.exit_json(**result)
 
 

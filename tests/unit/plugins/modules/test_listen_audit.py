@@ -20,9 +20,9 @@ PARENT, CHILD, NOBODY = 11368, 11409, 11410
 
 
 @pytest.fixture
-def run(run_main):
-    """run(args) -> (failed, result) of listen_audit.main()."""
-    return lambda args: run_main(listen_audit.main, args)
+def run(run_main, tmp_path):
+    """run(args) -> (failed, result) of listen_audit.main(); no firewall unless args give a firewall_root."""
+    return lambda args: run_main(listen_audit.main, dict({"firewall_root": str(tmp_path / "nofirewall")}, **args))
 
 
 @pytest.mark.parametrize(
@@ -57,16 +57,19 @@ def test_result_on_captured_host(run, proc_tree):
         {
             "protocol": "tcp", "family": "ipv4", "address": "0.0.0.0", "port": 7860, "mapped": False,
             "wildcard": True, "scope": "exposed", "inode": 88996, "uid": 0, "pids": [PARENT, CHILD],
-            "processes": ["python3"],
+            "processes": ["python3"], "exposure": "everyone", "allowed_from": ["0.0.0.0/0"],
         },
         {
             "protocol": "tcp6", "family": "ipv6", "address": "127.0.0.1", "port": 7861, "mapped": True,
             "wildcard": False, "scope": "loopback", "inode": 89001, "uid": 0, "pids": [PARENT, CHILD],
-            "processes": ["python3"],
+            "processes": ["python3"], "exposure": "loopback", "allowed_from": [],
         },
     ]
     assert result["summary"] == "2 listening sockets: 1 loopback-only, 1 exposed (0.0.0.0:7860 python3)"
-    assert result["counts"] == dict(total=2, loopback=1, exposed=1, wildcard=1, tcp=1, tcp6=1, udp=0, udp6=0)
+    assert result["counts"] == dict(total=2, loopback=1, exposed=1, wildcard=1, tcp=1, tcp6=1, udp=0, udp6=0,
+                                    allowed=0, blocked=0, everyone=1)
+    assert result["firewall"] == "none (ufw not installed)"
+    assert result["beyond_allowlist"] == []
 
 
 @pytest.mark.parametrize(
@@ -160,4 +163,92 @@ def test_documentation_matches_the_module(run, proc_tree, module_init, assert_do
     assert set(returned["listeners"]["contains"]) == set(result["listeners"][0])
     assert set(returned["exposed"]["sample"][0]) == set(result["listeners"][0])
     assert set(returned["counts"]["contains"]) == set(result["counts"])
+    assert set(returned["beyond_allowlist"]["contains"]) == {"port", "protocol", "address", "extra"}
     yaml.safe_load(listen_audit.EXAMPLES)
+
+
+UFW = Path(__file__).resolve().parents[1] / "module_utils" / "fixtures" / "ufw"
+
+
+@pytest.mark.parametrize(
+    ("args", "exposures", "firewall"),
+    [
+        # The captured ufw host (module_utils/fixtures/ufw): 7860 open to one address, 3000 to one network
+        # through 3000:3010, nothing else of the captured sockets.
+        ({"firewall_root": str(UFW)},
+         {7860: ("allowed", ["198.51.100.7/32"]), 3000: ("allowed", ["203.0.113.0/24"]), 8080: ("blocked", []),
+          9000: ("blocked", []), 7870: ("blocked", []), 8188: ("loopback", [])}, "ufw (enabled)"),
+        ({"firewall_root": str(UFW), "firewall": "ufw"}, {7860: ("allowed", ["198.51.100.7/32"])}, "ufw (enabled)"),
+        ({"firewall_root": str(UFW), "firewall": "none"},
+         {7860: ("everyone", ["0.0.0.0/0"]), 3000: ("everyone", ["0.0.0.0/0", "::/0"])}, "none (firewall=none)"),
+        ({}, {7860: ("everyone", ["0.0.0.0/0"]), 9001: ("everyone", ["::/0"])}, "none (ufw not installed)"),
+    ],
+)
+def test_firewall_classification(run, proc_tree, args, exposures, firewall):
+    failed, result = run(dict(args, proc_root=proc_tree()))
+    assert not failed, result.get("msg")
+    assert result["firewall"] == firewall
+    by_port = {item["port"]: (item["exposure"], item["allowed_from"]) for item in result["listeners"]}
+    for port, expected in exposures.items():
+        assert by_port[port] == expected, port
+    counts = result["counts"]
+    assert counts["allowed"] + counts["blocked"] + counts["everyone"] == counts["exposed"]
+    if firewall == "ufw (enabled)":
+        assert result["summary"].endswith("ufw (enabled): 2 allowed to some networks, 8 blocked, 0 open to everyone")
+
+
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        ({"firewall_root": str(UFW), "allowlist": [{"port": 7860}]},
+         ["1 socket reachable beyond the allowlist (firewall: ufw (enabled))",
+          "tcp 0.0.0.0:7860 (python3) is reachable from 198.51.100.7/32"]),
+        ({"allowlist": [{"port": 7860, "sources": ["198.51.100.0/24"]}]},
+         ["firewall: none (ufw not installed)", "tcp 0.0.0.0:7860 (python3) is reachable from 0.0.0.0/0"]),
+        ({"allowlist": [{"port": 7870, "proto": "udp", "sources": ["10.0.0.0/8"]}, {"port": 7860}],
+          "fail_on_exposed": [9000]},
+         ["fail_on_exposed port 9000", "udp 0.0.0.0:7870", "2 sockets reachable beyond"]),
+    ],
+)
+def test_allowlist_fails_beyond_it(run, proc_tree, args, names):
+    failed, result = run(dict(args, proc_root=proc_tree()))
+    assert failed
+    for name in names:
+        assert name in result["msg"], result["msg"]
+    assert result["beyond_allowlist"][0]["extra"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"firewall_root": str(UFW), "allowlist": [{"port": 7860, "sources": ["198.51.100.0/24"]}]},
+        {"firewall_root": str(UFW), "allowlist": [{"port": 8080}, {"port": 7870, "proto": "udp"}]},  # blocked
+        {"allowlist": [{"port": 7860, "sources": ["any"]}]},
+        {"allowlist": [{"port": 8188}]},  # loopback only
+    ],
+)
+def test_allowlist_passes_within_it(run, proc_tree, args):
+    failed, result = run(dict(args, proc_root=proc_tree()))
+    assert not failed, result.get("msg")
+    assert result["beyond_allowlist"] == []
+
+
+def test_allowlist_passes_once_the_app_is_rebound_to_loopback(run, proc_tree):
+    lines = (NET / "tcp").read_text().splitlines()
+    rebound = [line.replace("00000000:1EB4", "0100007F:1EB4") for line in lines]
+    failed, result = run({"proc_root": proc_tree(tables={"tcp": "\n".join(rebound)}), "allowlist": [{"port": 7860}]})
+    assert not failed, result.get("msg")
+    assert [item["exposure"] for item in result["listeners"] if item["port"] == 7860] == ["loopback"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"allowlist": [{"port": 7860, "sources": ["10.0.0.1/8"]}]}, "allowlist[0].sources[0]: '10.0.0.1/8' has host"),
+        ({"allowlist": [{"port": 0}]}, "allowlist[0].port: 0 is not a port"),
+        ({"firewall": "ufw"}, "firewall=ufw but ufw is not installed"),
+    ],
+)
+def test_bad_firewall_arguments(run, proc_tree, args, message):
+    failed, result = run(dict(args, proc_root=proc_tree()))
+    assert failed and message in result["msg"], result["msg"]
