@@ -46,9 +46,11 @@ import stat
 import sys
 import time
 
-# Bytes read from the start of a file: enough for every header below and
-# the window searched for script markers.
-WINDOW = 8192
+# Bytes read from the start of a file: one page, enough for every header
+# below, and the window searched for script markers (where EXIF, XMP and ID3
+# metadata and "GIF89a;<?php"-style prefixes put them). A larger window
+# finds markers further in, at the cost of a longer search per file.
+WINDOW = 4096
 
 ALLOWED = "allowed"
 EMPTY = "empty"
@@ -83,10 +85,11 @@ OTHER = "other"
 class Kind:
     """A content type: name, family, MIME type, the extensions it goes by, a description."""
 
-    __slots__ = ("name", "family", "mime", "extensions", "label")
+    __slots__ = ("name", "family", "mime", "extensions", "label", "extension_set")
 
     def __init__(self, name, family, mime, extensions, label):
         self.name, self.family, self.mime, self.extensions, self.label = name, family, mime, extensions, label
+        self.extension_set = frozenset(extensions)
 
 
 def _kinds(*rows):
@@ -195,6 +198,10 @@ _MARKERS = re.compile(
     rb")"
 )
 _MARKER_TYPES = {"php": "php", "sp": "server-page", "html": "html"}
+# What can follow the "<" of a marker: a cheap first pass over the window,
+# so the full expression only runs where one of these pairs occurs (in
+# random data about once per 4 KiB, against 16 times for "<" alone).
+_MARKER_START = re.compile(rb"<[?%jsSiIhHbB!]")
 # In SVG (an image that is XML) only active content counts.
 _SVG_ACTIVE = re.compile(rb"<[sS][cC][rR][iI][pP][tT]|\son[a-zA-Z]+\s*=|javascript:|<foreignObject|<iframe", re.I)
 _PDF_ACTIVE = re.compile(rb"/JavaScript|/JS\s*[(<]|/Launch|/EmbeddedFile")
@@ -330,20 +337,22 @@ def _text_like(head):
 def sniff(head):
     """The Detection for ``head``, the first bytes of a file (at most its whole content)."""
     detection = None
-    if len(head) >= 8 and head[4:8] == b"ftyp":
+    box = head[4:8]
+    if box == b"ftyp":
         detection = _bmff(head)
-    elif len(head) >= 8 and head[4:8] in _BMFF_ATOMS and head[0] == 0 and int.from_bytes(head[:4], "big") >= 8:
-        detection = Detection("mov", f"QuickTime {head[4:8].decode('latin-1')!r} atom")
-    else:
-        for test in _FIRST.get(head[0] if head else -1, ()):
+    elif box in _BMFF_ATOMS and head[0] == 0 and int.from_bytes(head[:4], "big") >= 8:
+        detection = Detection("mov", f"QuickTime {box.decode('latin-1')!r} atom")
+    elif head:
+        for test in _FIRST.get(head[0], ()):
             detection = test(head)
             if detection:
                 break
     if detection is None:
         detection = _sniff_text(head)
-    if detection.kind.family != DANGEROUS:
+    family = TYPES[detection.type].family
+    if family != DANGEROUS:
         marker = find_marker(head, detection.type)
-        if marker and detection.kind.family == OTHER and marker[0] in TYPES:
+        if marker and family == OTHER and marker[0] in TYPES:
             # Text or unknown data with script markers is that script.
             return Detection(marker[0], f"{marker[2]!r} at byte {marker[1]}")
         detection.marker = marker
@@ -371,10 +380,14 @@ def find_marker(head, type_name="unknown"):
         match = _PDF_ACTIVE.search(head)
         if match:
             return ("pdf-active", match.start(), _show(match.group()))
-    match = _MARKERS.search(head)
-    if match is None:
-        return None
-    return (_MARKER_TYPES[match.lastgroup], match.start(), _show(match.group()))
+    candidate = _MARKER_START.search(head)
+    while candidate is not None:
+        start = candidate.start()
+        match = _MARKERS.match(head, start)
+        if match is not None:
+            return (_MARKER_TYPES[match.lastgroup], start, _show(match.group()))
+        candidate = _MARKER_START.search(head, start + 1)
+    return None
 
 
 def _show(raw):
@@ -435,6 +448,9 @@ def parse_size(text):
 
 def extensions(name):
     """The extensions of a file name, lower-case, leading dots of hidden files ignored: a.PHP.mp4 -> [php, mp4]."""
+    if name.count(".") == 1 and name[0] != ".":
+        ext = name[name.index(".") + 1:].lower()
+        return [ext] if ext else []
     parts = name.lstrip(".").lower().split(".")
     return [part for part in parts[1:] if part]
 
@@ -444,11 +460,10 @@ def judge(name, size, head, policy):
     if size == 0:
         return EMPTY, Detection("unknown"), "the file is empty, so there is no content to check"
     detection = sniff(head)
-    kind = detection.kind
+    kind = TYPES[detection.type]
     exts = extensions(name)
-    shown = f"{kind.label}" + (f" ({detection.detail})" if detection.detail else "")
     if kind.family == DANGEROUS:
-        return EXECUTABLE, detection, f"content is {shown}, which must never be stored as an upload"
+        return EXECUTABLE, detection, f"content is {_shown(detection)}, which must never be stored as an upload"
     marker = detection.marker
     if marker:
         where = f"{marker[2]!r} at byte {marker[1]}"
@@ -458,22 +473,28 @@ def judge(name, size, head, policy):
                     f" inside ({where}): a polyglot that a server or browser could run")
         detection = Detection(marker[0], f"marker {where}")
         return EXECUTABLE, detection, f"content is {TYPES[marker[0]].label}: found {where}"
-    risky = [ext for ext in exts[:-1] if ext in RISKY_EXTENSIONS]
-    if risky:
-        return (DOUBLE_EXTENSION, detection,
-                f"the name {name!r} hides a .{risky[0]} extension before .{exts[-1]}: a misconfigured server runs"
-                f" such files (content is {shown})")
+    if len(exts) > 1:
+        risky = [ext for ext in exts[:-1] if ext in RISKY_EXTENSIONS]
+        if risky:
+            return (DOUBLE_EXTENSION, detection,
+                    f"the name {name!r} hides a .{risky[0]} extension before .{exts[-1]}: a misconfigured server runs"
+                    f" such files (content is {_shown(detection)})")
     if policy.max_size is not None and size > policy.max_size:
         return OVERSIZE, detection, f"{size} bytes is over the limit of {policy.max_size} bytes"
-    if exts and exts[-1] not in kind.extensions and kind.name != "unknown":
+    if exts and exts[-1] not in kind.extension_set and kind.name != "unknown":
         expected = ", ".join("." + e for e in kind.extensions) or "none"
         return (EXTENSION_MISMATCH, detection,
-                f"the extension .{exts[-1]} does not match the content, {shown} (expected {expected})")
+                f"the extension .{exts[-1]} does not match the content, {_shown(detection)} (expected {expected})")
     if detection.type not in policy.allowed_types:
         return (TYPE_NOT_ALLOWED, detection,
-                f"content is {shown}, which this directory does not accept (allowed: "
+                f"content is {_shown(detection)}, which this directory does not accept (allowed: "
                 f"{', '.join(sorted(policy.allowed_types)) or 'nothing'})")
-    return ALLOWED, detection, f"content is {shown}"
+    return ALLOWED, detection, f"content is {kind.label}"
+
+
+def _shown(detection):
+    kind = TYPES[detection.type]
+    return f"{kind.label} ({detection.detail})" if detection.detail else kind.label
 
 
 # ---------------------------------------------------------------------------
@@ -497,132 +518,187 @@ def _result(path, verdict, reason, size=None, detection=None):
                   size=size, reason=reason, action="none")
 
 
-def scan_tree(root, policy, now=None, skip=(), seen=None):
-    """Yield ``(Result, dir_fd, name, file_fd, stat)`` for every entry under ``root``.
+# Looked up once: the walk calls them for every file.
+_os_open, _os_fstat, _os_read, _os_close = os.open, os.fstat, os.read, os.close
+# Directories nested deeper than this are reported and not entered: the walk
+# holds one descriptor per level.
+MAX_DEPTH = 64
 
-    The caller owns nothing: the fds are closed after the consumer returns
-    from each step, so act on them (quarantine) before asking for the next.
-    ``file_fd`` is None for entries that were not opened. ``skip`` holds
-    ``(st_dev, st_ino)`` of directories not to enter (the quarantine
-    directory). ``seen``, a dict, gets the newest mtime of any entry under
-    ``newest``, so a caller can tell that something is still being written.
+
+class _Walk:
+    """One walk of a tree: counts and results, and ``on_flagged`` for flagged files that were read.
+
+    ``on_flagged(result, dir_fd, name, fd, fst)`` runs while the directory and
+    the file are still open, so a quarantine acts on exactly what was judged.
+    Entries are classified from the directory listing (``d_type``, ``d_ino``)
+    and ``fstat`` of the opened file or directory, without an ``lstat`` each.
     """
-    now = time.time() if now is None else now
-    try:
-        root_fd = os.open(root, _OPEN_DIR)
-    except OSError as exc:
-        raise UploadScanError(f"cannot open directory {root}: {exc.strerror}; check it exists, is a directory and"
-                              " not a symbolic link") from None
-    try:
-        root_dev = os.fstat(root_fd).st_dev
-        seen = {} if seen is None else seen
-        seen.setdefault("newest", 0.0)
-        yield from _walk(root_fd, root.rstrip("/") or "/", root_dev, policy, now, frozenset(skip), seen)
-    finally:
-        os.close(root_fd)
 
+    def __init__(self, policy, counts, results, on_flagged=None, list_allowed=False, now=None, skip=()):
+        self.policy = policy
+        self.counts = counts
+        self.results = results
+        self.on_flagged = on_flagged
+        self.list_allowed = list_allowed
+        self.now = time.time() if now is None else now
+        self.skip = frozenset(skip)
+        self.newest = 0.0
 
-def _walk(dir_fd, dir_path, root_dev, policy, now, skip, seen):
-    try:
-        entries = list(os.scandir(dir_fd))
-    except OSError as exc:
-        yield _result(dir_path, UNREADABLE, f"cannot list the directory: {exc.strerror}"), dir_fd, None, None, None
-        return
-    entries.sort(key=lambda e: e.name)
-    for entry in entries:
-        name = entry.name
-        path = f"{dir_path}/{name}"
-        if policy.exclude and any(fnmatch.fnmatchcase(name, pat) for pat in policy.exclude):
-            continue
+    def run(self, root):
         try:
-            st = entry.stat(follow_symlinks=False)
-        except FileNotFoundError:
-            continue  # vanished since the listing
+            root_fd = os.open(root, _OPEN_DIR)
         except OSError as exc:
-            yield _result(path, UNREADABLE, f"cannot stat: {exc.strerror}"), dir_fd, name, None, None
-            continue
-        mode = st.st_mode
-        if st.st_mtime > seen["newest"]:
-            seen["newest"] = st.st_mtime
-        if stat.S_ISDIR(mode):
-            if (st.st_dev, st.st_ino) in skip:
-                continue
-            if policy.one_filesystem and st.st_dev != root_dev:
-                yield (_result(path, NOT_REGULAR, "a mount point of another filesystem; not entered (one_filesystem)"),
-                       dir_fd, name, None, st)
-                continue
-            try:
-                sub_fd = os.open(name, _OPEN_DIR, dir_fd=dir_fd)
-            except FileNotFoundError:
-                continue
-            except OSError as exc:
-                reason = ("replaced by a symbolic link during the scan; not followed" if exc.errno in (errno.ELOOP,
-                          errno.ENOTDIR) else f"cannot open the directory: {exc.strerror}")
-                yield _result(path, UNREADABLE if exc.errno == errno.EACCES else NOT_REGULAR, reason), dir_fd, name, \
-                    None, st
-                continue
-            try:
-                if os.fstat(sub_fd).st_ino != st.st_ino:
-                    yield (_result(path, CHANGED, "the directory was replaced during the scan; left for the next scan"),
-                           dir_fd, name, None, st)
+            raise UploadScanError(f"cannot open directory {root}: {exc.strerror}; check it exists, is a directory and"
+                                  " not a symbolic link") from None
+        try:
+            root_st = os.fstat(root_fd)
+            self.root_dev = root_st.st_dev
+            self.newest = max(self.newest, root_st.st_mtime)
+            self._dir(root_fd, root.rstrip("/") or "/", 0)
+        finally:
+            os.close(root_fd)
+
+    def report(self, path, verdict, reason, size=None, detection=None, dir_fd=None, name=None, fd=None, fst=None):
+        counts = self.counts
+        counts["scanned"] += 1
+        counts[verdict] += 1
+        if verdict == ALLOWED and not self.list_allowed:
+            return
+        result = _result(path, verdict, reason, size, detection)
+        if verdict not in NOT_FLAGGED:
+            counts["flagged"] += 1
+            if fd is not None and self.on_flagged is not None:
+                self.on_flagged(result, dir_fd, name, fd, fst)
+        self.results.append(result)
+
+    def _dir(self, dir_fd, dir_path, depth):
+        try:
+            listing = os.scandir(dir_fd)
+        except OSError as exc:
+            self.report(dir_path, UNREADABLE, f"cannot list the directory: {exc.strerror}")
+            return
+        exclude = self.policy.exclude
+        check_file = self._file
+        with listing:
+            for entry in listing:
+                name = entry.name
+                if exclude and any(fnmatch.fnmatchcase(name, pat) for pat in exclude):
                     continue
-                yield from _walk(sub_fd, path, root_dev, policy, now, skip, seen)
-            finally:
-                os.close(sub_fd)
-            continue
+                try:
+                    if entry.is_file(follow_symlinks=False):
+                        check_file(dir_fd, dir_path, name, entry.inode())
+                    elif entry.is_dir(follow_symlinks=False):
+                        self._subdir(dir_fd, dir_path, name, entry.inode(), depth)
+                    else:
+                        self._other(dir_fd, f"{dir_path}/{name}", name)
+                except FileNotFoundError:
+                    continue  # vanished since the listing
+
+    def _subdir(self, dir_fd, dir_path, name, inode, depth):
+        path = f"{dir_path}/{name}"
+        try:
+            sub_fd = os.open(name, _OPEN_DIR, dir_fd=dir_fd)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                self.report(path, CHANGED, "replaced by a symbolic link or file during the scan; not followed")
+            else:
+                self.report(path, UNREADABLE, f"cannot open the directory: {exc.strerror}")
+            return
+        try:
+            st = os.fstat(sub_fd)
+            if self.skip and (st.st_dev, st.st_ino) in self.skip:
+                return
+            if st.st_mtime > self.newest:
+                self.newest = st.st_mtime
+            if st.st_ino != inode:
+                self.report(path, CHANGED, "the directory was replaced during the scan; left for the next scan")
+            elif self.policy.one_filesystem and st.st_dev != self.root_dev:
+                self.report(path, NOT_REGULAR, "a mount point of another filesystem; not entered (one_filesystem)")
+            elif depth >= MAX_DEPTH:
+                self.report(path, NOT_REGULAR, f"nested more than {MAX_DEPTH} directories deep; not entered")
+            else:
+                self._dir(sub_fd, path, depth + 1)
+        finally:
+            os.close(sub_fd)
+
+    def _other(self, dir_fd, path, name):
+        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+        mode = st.st_mode
         if stat.S_ISLNK(mode):
             try:
                 target = os.readlink(name, dir_fd=dir_fd)
             except OSError:
                 target = "?"
-            yield (_result(path, NOT_REGULAR, f"a symbolic link to {target}; never followed", st.st_size),
-                   dir_fd, name, None, st)
-            continue
-        if not stat.S_ISREG(mode):
+            self.report(path, NOT_REGULAR, f"a symbolic link to {target}; never followed", st.st_size)
+        elif stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+            self.report(path, CHANGED, "changed type during the scan; left for the next scan")
+        else:
             what = ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
                     else "a device file" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
-            yield _result(path, NOT_REGULAR, f"{what}; never read"), dir_fd, name, None, st
-            continue
-        if policy.min_age and now - st.st_mtime < policy.min_age:
-            yield (_result(path, PENDING, f"modified less than {policy.min_age}s ago, maybe still being written;"
-                           " checked by a later scan", st.st_size), dir_fd, name, None, st)
-            continue
-        yield from _check_file(dir_fd, name, path, st, policy)
+            self.report(path, NOT_REGULAR, f"{what}; never read")
 
-
-def _check_file(dir_fd, name, path, st, policy):
-    try:
-        fd = os.open(name, _OPEN_FILE, dir_fd=dir_fd)
-    except FileNotFoundError:
-        return  # vanished since the listing
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            yield (_result(path, CHANGED, "replaced by a symbolic link during the scan; not followed"),
-                   dir_fd, name, None, st)
-        else:
-            yield _result(path, UNREADABLE, f"cannot open: {exc.strerror}", st.st_size), dir_fd, name, None, st
-        return
-    try:
-        fst = os.fstat(fd)
-        if fst.st_ino != st.st_ino or fst.st_dev != st.st_dev or not stat.S_ISREG(fst.st_mode):
-            yield (_result(path, CHANGED, "replaced by another file during the scan; left for the next scan"),
-                   dir_fd, name, None, st)
+    def _file(self, dir_fd, dir_path, name, inode):
+        try:
+            fd = _os_open(name, _OPEN_FILE, dir_fd=dir_fd)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            path = f"{dir_path}/{name}"
+            if exc.errno == errno.ELOOP:
+                self.report(path, CHANGED, "replaced by a symbolic link during the scan; not followed")
+            else:
+                self.report(path, UNREADABLE, f"cannot open: {exc.strerror}")
             return
         try:
-            head = os.read(fd, policy.window)
-        except OSError as exc:
-            yield _result(path, UNREADABLE, f"cannot read: {exc.strerror}", fst.st_size), dir_fd, name, None, fst
-            return
-        size = fst.st_size
-        if len(head) < min(size, policy.window):
-            # Shrunk or truncated while read: judge it next time.
-            yield (_result(path, CHANGED, f"shrank from {size} bytes while it was read; left for the next scan", size),
-                   dir_fd, name, None, fst)
-            return
-        verdict, detection, reason = judge(name, size, head, policy)
-        yield _result(path, verdict, reason, size, detection), dir_fd, name, fd, fst
-    finally:
-        os.close(fd)
+            fst = _os_fstat(fd)
+            size = fst.st_size
+            if fst.st_mtime > self.newest:
+                self.newest = fst.st_mtime
+            if fst.st_ino != inode or fst.st_mode & 0o170000 != stat.S_IFREG:
+                path = f"{dir_path}/{name}"
+                self.report(path, CHANGED, "replaced by another file during the scan; left for the next scan", size)
+                return
+            policy = self.policy
+            if policy.min_age and self.now - fst.st_mtime < policy.min_age:
+                self.report(f"{dir_path}/{name}", PENDING, f"modified less than {policy.min_age}s ago, maybe still"
+                            " being written; checked by a later scan", size)
+                return
+            window = policy.window
+            try:
+                head = _os_read(fd, window)
+            except OSError as exc:
+                self.report(f"{dir_path}/{name}", UNREADABLE, f"cannot read: {exc.strerror}", size)
+                return
+            if len(head) < size and len(head) < window:
+                # Truncated while it was read: judge it next time.
+                self.report(f"{dir_path}/{name}", CHANGED,
+                            f"shrank from {size} bytes while it was read; left for the next scan", size)
+                return
+            verdict, detection, reason = judge(name, size, head, policy)
+            if verdict == ALLOWED and not self.list_allowed:
+                counts = self.counts
+                counts["scanned"] += 1
+                counts[ALLOWED] += 1
+            else:
+                self.report(f"{dir_path}/{name}", verdict, reason, size, detection, dir_fd, name, fd, fst)
+        finally:
+            _os_close(fd)
+
+
+def scan_tree(root, policy, now=None, list_allowed=True):
+    """``(counts, results)`` of one directory tree, read only (no quarantine)."""
+    counts = _new_counts()
+    results = []
+    walk = _Walk(policy, counts, results, list_allowed=list_allowed, now=now)
+    walk.run(root)
+    counts["newest_mtime"] = walk.newest
+    return counts, results
+
+
+def _new_counts():
+    return dict(scanned=0, flagged=0, quarantined=0, **{v: 0 for v in VERDICTS})
 
 
 # ---------------------------------------------------------------------------
@@ -860,7 +936,8 @@ def _put_back(fd, qfd, data_name, parent, base, record):
         placed = fd
     except OSError as exc:
         if exc.errno != errno.EXDEV:
-            raise UploadScanError(f"cannot release {record['id']} to {record['original_path']}: {exc.strerror}") from None
+            raise UploadScanError(f"cannot release {record['id']} to {record['original_path']}:"
+                                  f" {exc.strerror}") from None
         _copy_across(fd, parent, base, record["sha256"])
         # Opened without following links: whatever now holds the name, no
         # link can turn the chmod below onto another file.
@@ -884,48 +961,51 @@ def scan(paths, policy, apply=True, list_allowed=False, now=None):
     """Scan ``paths`` with ``policy``; quarantine flagged files when ``apply`` and the action says so.
 
     Returns ``(counts, results)``: counts per verdict (and ``scanned``,
-    ``flagged``, ``quarantined``, ``newest_mtime``) and the results of every
-    file that is not allowed (of all files with ``list_allowed``). Without
-    ``apply`` (check mode) the results say what would be quarantined
-    (``action: would quarantine``) and nothing on disk changes.
+    ``flagged``, ``quarantined``, ``newest_mtime``, the newest mtime of any
+    file or directory seen) and the results of every entry that is not
+    allowed (of all with ``list_allowed``). Without ``apply`` (check mode)
+    the results say what would be quarantined (``action: would
+    quarantine``) and nothing on disk changes.
     """
-    counts = dict(scanned=0, flagged=0, quarantined=0, **{v: 0 for v in VERDICTS})
+    counts = _new_counts()
     results = []
     qfd = None
     released = frozenset()
     skip = ()
-    seen = {}
-    quarantining = policy.action == QUARANTINE
     try:
-        if quarantining:
+        if policy.action == QUARANTINE:
             qdir = os.path.abspath(policy.quarantine_dir)
             if apply or os.path.isdir(qdir):
                 qfd = open_quarantine(qdir, create=apply)
                 qst = os.fstat(qfd)
                 skip = ((qst.st_dev, qst.st_ino),)
                 released = frozenset(released_hashes(qfd))
-        for path in paths:
-            path = os.path.abspath(path)
-            for result, dir_fd, name, fd, st in scan_tree(path, policy, now=now, skip=skip, seen=seen):
-                counts["scanned"] += 1
-                if result.flagged and fd is not None and quarantining:
-                    if apply:
-                        quarantine(result, dir_fd, name, fd, st, qfd, policy.quarantine_dir, released, now)
-                    elif released and (result["path"], sha256_fd(fd)[0]) in released:
-                        result["action"] = "kept: released from quarantine before"
-                    else:
-                        result["action"] = "would quarantine"
-                counts[result["verdict"]] += 1
-                if result.flagged:
-                    counts["flagged"] += 1
+
+            def on_flagged(result, dir_fd, name, fd, fst):
+                verdict = result["verdict"]
+                if apply:
+                    quarantine(result, dir_fd, name, fd, fst, qfd, policy.quarantine_dir, released, now)
+                elif released and (result["path"], sha256_fd(fd)[0]) in released:
+                    result["action"] = "kept: released from quarantine before"
+                else:
+                    result["action"] = "would quarantine"
                 if result["action"] in ("quarantined", "would quarantine"):
                     counts["quarantined"] += 1
-                if list_allowed or result["verdict"] != ALLOWED:
-                    results.append(result)
+                elif result["verdict"] != verdict:  # it changed under the quarantine: not flagged after all
+                    counts["flagged"] -= 1
+                    counts[verdict] -= 1
+                    counts[result["verdict"]] += 1
+        else:
+            on_flagged = None
+        walk = _Walk(policy, counts, results, on_flagged, list_allowed, now, skip)
+        for path in paths:
+            walk.run(os.path.abspath(path))
+        # Directory order is the filesystem's; results are sorted for people and diffs.
+        results.sort(key=lambda result: result["path"])
     finally:
         if qfd is not None:
             os.close(qfd)
-    counts["newest_mtime"] = seen.get("newest", 0.0)
+    counts["newest_mtime"] = walk.newest
     return counts, results
 
 
@@ -1075,6 +1155,9 @@ def load_config(path):
 
 
 def policy_from(entry):
+    """The Policy of one directory entry of the configuration; raises UploadScanError for bad values."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("path"), str) or not entry["path"].startswith("/"):
+        raise UploadScanError(f"every directory needs an absolute path: {entry!r}")
     return Policy(
         allowed_types=entry.get("allowed_types", DEFAULT_ALLOWED),
         max_size=parse_size(entry.get("max_size")),
@@ -1114,7 +1197,8 @@ def _cli_scan(args, out):
             flagged += counts["flagged"]
             # Files still being written, or a directory that just changed
             # (an upload in a new subdirectory, which systemd does not watch).
-            pending = pending or counts[PENDING] or counts[CHANGED] or time.time() - counts["newest_mtime"] < args.settle
+            recent = time.time() - counts["newest_mtime"] < args.settle
+            pending = pending or counts[PENDING] or counts[CHANGED] or recent
             out.write(f"scanned {entry['path']}: {counts['scanned']} entries, {counts['flagged']} flagged,"
                       f" {counts['quarantined']} {'to quarantine' if args.dry_run else 'quarantined'},"
                       f" {counts[PENDING]} pending\n")
@@ -1133,6 +1217,18 @@ def _cli_release(args, out):
             out.write(f"{qid}: already released\n")
         else:
             out.write(f"released {qid} to {record['original_path']}\n")
+    return 0
+
+
+def _cli_check_config(args, out):
+    entries = load_config(args.config)
+    for entry in entries:
+        policy_from(entry)
+        days = entry.get("retention_days")
+        if days is not None and (not isinstance(days, int) or days < 1):
+            raise UploadScanError(f"{entry['path']}: retention_days must be a whole number of days, at least 1")
+        parse_size(entry.get("retention_max_size"))
+    out.write(f"{args.config}: {len(entries)} directories, valid\n")
     return 0
 
 
@@ -1168,7 +1264,8 @@ def cli(argv=None, out=None):
     p_scan.add_argument("--max-size")
     p_scan.add_argument("--allowed-types")
     p_scan.add_argument("--min-age", type=int)
-    p_scan.add_argument("--settle", type=float, default=2.0, help="seconds to wait before looking at pending files again")
+    p_scan.add_argument("--settle", type=float, default=2.0,
+                        help="seconds to wait before looking again at files still being written")
     p_scan.add_argument("--settle-rounds", type=int, default=3)
     p_scan.add_argument("--dry-run", action="store_true", help="report what would be quarantined; change nothing")
     p_rel = sub.add_parser("release", help="put quarantined files back where they were")
@@ -1176,6 +1273,8 @@ def cli(argv=None, out=None):
     p_rel.add_argument("--quarantine-dir", required=True)
     p_list = sub.add_parser("list", help="list the files in quarantine")
     p_list.add_argument("--quarantine-dir", required=True)
+    p_chk = sub.add_parser("check-config", help="check a configuration file and exit")
+    p_chk.add_argument("config")
     p_exp = sub.add_parser("expire", help="delete old files (retention)")
     p_exp.add_argument("paths", nargs="*")
     p_exp.add_argument("--config")
@@ -1184,8 +1283,9 @@ def cli(argv=None, out=None):
     p_exp.add_argument("--dry-run", action="store_true")
     args = parser.parse_args(argv)
     try:
-        return {"scan": _cli_scan, "release": _cli_release, "list": _cli_list, "expire": _cli_expire}[args.command](
-            args, out)
+        commands = {"scan": _cli_scan, "release": _cli_release, "list": _cli_list, "expire": _cli_expire,
+                    "check-config": _cli_check_config}
+        return commands[args.command](args, out)
     except UploadScanError as exc:
         sys.stderr.write(f"aiguard-upload-scan: {exc}\n")
         return 2

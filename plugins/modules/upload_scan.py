@@ -88,9 +88,10 @@ options:
     type: str
   window:
     description:
-      - How many bytes of each file are read and searched for script markers.
+      - How many bytes of each file are read and searched for script markers. The default, one page, holds every
+        header and the usual places of metadata (EXIF, XMP, ID3) and of C(GIF89a;<?php)-style prefixes.
     type: int
-    default: 8192
+    default: 4096
   min_age:
     description:
       - Files modified less than this many seconds ago get the verdict V(pending) and are left alone, as they may
@@ -220,7 +221,7 @@ counts:
       type: int
       sample: 1
 files:
-  description: One result per entry that is not allowed (per entry with O(list_allowed)), in walk order.
+  description: One result per entry that is not allowed (per entry with O(list_allowed)), sorted by path.
   returned: success
   type: list
   elements: dict
@@ -330,7 +331,7 @@ def main() -> None:
             release_ids=dict(type="list", elements="str"),
             allowed_types=dict(type="list", elements="str", default=list(DEFAULT_ALLOWED)),
             max_size=dict(type="str"),
-            window=dict(type="int", default=8192),
+            window=dict(type="int", default=4096),
             min_age=dict(type="int", default=0),
             one_filesystem=dict(type="bool", default=True),
             exclude=dict(type="list", elements="str", default=[]),
@@ -368,10 +369,10 @@ def main() -> None:
             counts.update((key, found[key]) for key in counts if key in found)
             result["files"] = [dict(item) for item in files]
             moved = [item for item in files if item["action"] in ("quarantined", "would quarantine")]
+            new_path = os.path.join(p["quarantine_dir"] or "", "NEW-ID" + DATA_SUFFIX)
             diff.update(before_header=", ".join(p["paths"]), after_header=p["quarantine_dir"] or "",
                         before="".join(item["path"] + "\n" for item in moved),
-                        after="".join(item.get("quarantine_path", os.path.join(p["quarantine_dir"], "NEW-ID" + DATA_SUFFIX))
-                                      + "\n" for item in moved))
+                        after="".join(item.get("quarantine_path", new_path) + "\n" for item in moved))
     except UploadScanError as exc:
         module.fail_json(msg=str(exc), **result)
     result["changed"] = bool(counts["quarantined"] or counts["released"])

