@@ -56,6 +56,8 @@ class FakeUfw:
                 rules.append(new)
         elif argv[1:3] == ["--force", "enable"]:
             self.state.enabled = True
+        elif argv[1] == "disable":
+            self.state.enabled = False
         elif argv[1] == "default":
             setattr(self.state, argv[3], argv[2])
         elif argv[1] == "logging":
@@ -262,3 +264,12 @@ def test_documentation_matches_the_module(run, fake, module_init, assert_documen
     assert set(returned) == set(result) - {"changed", "warnings"}
     assert set(returned["added"]["contains"]) == set(result["added"][0])
     yaml.safe_load(ufw_rules.EXAMPLES)
+
+
+def test_disable_keeps_the_rules_and_needs_no_guard(run, fake):
+    ufw = fake()
+    failed, result = run(dict(CONVERGED, enabled=False, controller_address="198.51.100.7"))
+    assert not failed, result.get("msg")
+    assert ufw.ran == [["ufw", "disable"]]
+    assert result["lockout_guard"] == "firewall disabled: nothing to guard"
+    assert len(result["rules"]) == 16
