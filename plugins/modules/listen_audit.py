@@ -69,8 +69,9 @@ options:
   firewall:
     description:
       - Which firewall's rules classify the sockets. V(auto) reads ufw's rules when ufw is enabled (C(ENABLED=yes) in
-        C(/etc/ufw/ufw.conf)) and otherwise treats every exposed socket as reachable by everyone. V(ufw) does the
-        same but fails if ufw is not installed. V(none) ignores any firewall.
+        C(/etc/ufw/ufw.conf)) and otherwise treats every exposed socket as reachable by everyone; so it does, with a
+        warning, when the rules cannot be read (ufw makes them readable by root only). V(ufw) does the same but fails if
+        ufw is not installed or its rules cannot be read. V(none) ignores any firewall.
     type: str
     choices: [auto, ufw, none]
     default: auto
@@ -371,7 +372,11 @@ def firewall_state(module, choice, root):
     try:
         state = read_state(root)
     except UfwError as exc:
-        module.fail_json(msg=str(exc))
+        if choice == "ufw":
+            module.fail_json(msg=f"{exc} (run as root, or use firewall=none)")
+        # auto: judge without the firewall, as before, and say why.
+        module.warn(f"{exc}; every exposed socket is judged as reachable by everyone (run as root to read ufw's rules)")
+        return None, "unknown (ufw's rules not readable)"
     if not state.installed:
         if choice == "ufw":
             module.fail_json(msg=f"firewall=ufw but ufw is not installed (no etc/default/ufw or etc/ufw under {root})")

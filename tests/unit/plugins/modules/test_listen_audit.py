@@ -5,10 +5,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
+from ansible.module_utils import basic
 
 from ansible_collections.aiguard.hardening.plugins.modules import listen_audit
 
@@ -239,6 +241,26 @@ def test_allowlist_passes_once_the_app_is_rebound_to_loopback(run, proc_tree):
     failed, result = run({"proc_root": proc_tree(tables={"tcp": "\n".join(rebound)}), "allowlist": [{"port": 7860}]})
     assert not failed, result.get("msg")
     assert [item["exposure"] for item in result["listeners"] if item["port"] == 7860] == ["loopback"]
+
+
+@pytest.mark.parametrize("choice", ["auto", "ufw"])
+def test_unreadable_ufw_rules(run_main, proc_tree, tmp_path, monkeypatch, choice):
+    """Without root, ufw's rules cannot be read: auto judges without them and says so, ufw fails."""
+    root = tmp_path / "root"
+    shutil.copytree(UFW / "etc", root / "etc")
+    (root / "etc" / "ufw" / "user.rules").unlink()
+    (root / "etc" / "ufw" / "user.rules").mkdir()  # read() fails like a file root alone may read
+    warnings = []
+    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda _module, message: warnings.append(message))
+    failed, result = run_main(listen_audit.main, {"proc_root": proc_tree(), "firewall_root": str(root),
+                                                  "firewall": choice})
+    if choice == "auto":
+        assert not failed, result.get("msg")
+        assert result["firewall"] == "unknown (ufw's rules not readable)"
+        assert {item["exposure"] for item in result["exposed"]} == {"everyone"}
+        assert "run as root to read ufw's rules" in warnings[0]
+    else:
+        assert failed and "cannot read" in result["msg"] and "run as root" in result["msg"]
 
 
 @pytest.mark.parametrize(
