@@ -11,7 +11,10 @@ localhost/aiguard-debian:bookworm: nginx with one worker pinned to CPU 0 and
 wrk pinned to CPU 1, on loopback only. The rounds alternate the variants,
 and medians are reported. See benchmarks/README.md.
 
-Usage: .venv/bin/python benchmarks/bot_filter_bench.py [--rounds 7] [--duration 5] [--pcre-jit]
+Every variant runs with pcre_jit on, as the nginx_auth role sets it; --no-pcre-jit adds
+the filters without it.
+
+Usage: .venv/bin/python benchmarks/bot_filter_bench.py [--rounds 7] [--duration 5] [--no-pcre-jit] [--instructions]
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ http {{
 {location}
 {content}
         }}
+{server}
     }}
 }}
 """
@@ -121,9 +125,9 @@ def podman(*args, check=True, **kwargs):
     return subprocess.run(["podman", *args], check=check, text=True, capture_output=True, env=env, **kwargs)
 
 
-def nginx_conf(http="", location="", proxied=False, jit=False):
-    return NGINX_CONF.format(http=http, location=location, content=PROXIED if proxied else DIRECT, port=PORT,
-                             backend=BACKEND_PORT, jit="pcre_jit on;" if jit else "")
+def nginx_conf(http="", location="", server="", proxied=False, jit=True):
+    return NGINX_CONF.format(http=http, location=location, server=server, content=PROXIED if proxied else DIRECT,
+                             port=PORT, backend=BACKEND_PORT, jit="pcre_jit on;" if jit else "")
 
 
 # Runs inside the container: start nginx, warm up, measure, stop; prints JSON.
@@ -193,7 +197,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--rounds", type=int, default=7, help="alternating rounds (default 7)")
     parser.add_argument("--duration", type=int, default=5, help="seconds per measurement (default 5)")
-    parser.add_argument("--pcre-jit", action="store_true", help="also measure with pcre_jit on")
+    parser.add_argument("--no-pcre-jit", action="store_true", help="also measure the filters with pcre_jit off")
     parser.add_argument("--instructions", action="store_true",
                         help="also count the nginx instructions per request with valgrind (slow, but exact)")
     parser.add_argument("--keep-configs", metavar="DIR", help="copy the generated configurations there")
@@ -223,6 +227,7 @@ def main():
     print(f"naive: one map with {len(naive)} '~*' regexes, tried in turn, and an if in the location")
 
     ours = dict(http="    include /etc/nginx/aiguard-bots.conf;",
+                server="        include /etc/nginx/aiguard-bots-server.conf;",
                 location="            include /etc/nginx/aiguard-bots-location.conf;")
     theirs = dict(http="    map $http_user_agent $naive_bad {\n        default 0;\n"
                   + "".join(f"        {botfilter.regex_parameter(regex)} 1;\n" for regex in naive) + "    }",
@@ -245,19 +250,21 @@ def main():
         ("unfiltered, proxied", "unfiltered-proxied", BROWSER_UA, "unfiltered, proxied"),
         ("bot_filter, proxied", "bot_filter-proxied", BROWSER_UA, "unfiltered, proxied"),
     ]
-    if args.pcre_jit:
+    if args.no_pcre_jit:
         for name in ("unfiltered", "bot_filter", "naive"):
-            configs[name + "-jit"] = nginx_conf(**builders[name], jit=True)
+            configs[name + "-nojit"] = nginx_conf(**builders[name], jit=False)
         runs += [
-            ("unfiltered +pcre_jit", "unfiltered-jit", BROWSER_UA, "unfiltered +pcre_jit"),
-            ("bot_filter +pcre_jit", "bot_filter-jit", BROWSER_UA, "unfiltered +pcre_jit"),
-            ("naive +pcre_jit", "naive-jit", BROWSER_UA, "unfiltered +pcre_jit"),
-            ("bot_filter, outside the fast path +pcre_jit", "bot_filter-jit", SLOW_PATH_UA, "unfiltered +pcre_jit"),
+            ("unfiltered, no JIT", "unfiltered-nojit", BROWSER_UA, "unfiltered, no JIT"),
+            ("bot_filter, no JIT", "bot_filter-nojit", BROWSER_UA, "unfiltered, no JIT"),
+            ("naive, no JIT", "naive-nojit", BROWSER_UA, "unfiltered, no JIT"),
+            ("bot_filter, outside the fast path, no JIT", "bot_filter-nojit", SLOW_PATH_UA, "unfiltered, no JIT"),
         ]
 
     work = Path(tempfile.mkdtemp(prefix="aiguard-bench-"))
-    (work / "aiguard-bots.conf").write_text(flt.render_http(snippet_dest="/etc/nginx/aiguard-bots-location.conf"))
-    (work / "aiguard-bots-location.conf").write_text(flt.render_snippet(dest="/etc/nginx/aiguard-bots.conf"))
+    (work / "aiguard-bots.conf").write_text(flt.render_http(snippet_dest="aiguard-bots-location.conf",
+                                                            server_snippet_dest="aiguard-bots-server.conf"))
+    (work / "aiguard-bots-server.conf").write_text(flt.render_server(dest="aiguard-bots.conf"))
+    (work / "aiguard-bots-location.conf").write_text(flt.render_snippet(dest="aiguard-bots.conf"))
     for name, text in configs.items():
         (work / f"{name}.conf").write_text(text)
     (work / "measure.py").write_text(MEASURE)
@@ -304,8 +311,6 @@ def main():
             print("\ninstructions of nginx per request (callgrind, user space only; kernel work not counted):")
             counted = {}
             for label, config, ua, base in runs:
-                if "pcre_jit" in label:
-                    continue  # valgrind cannot follow JIT code reliably
                 out = podman("exec", container, "python3", "/etc/nginx/instructions.py", f"/etc/nginx/{config}.conf",
                              ua)
                 counted[label] = json.loads(out.stdout)["instructions"]

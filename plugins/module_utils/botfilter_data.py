@@ -225,10 +225,14 @@ BROWSER_USER_AGENTS = (
      " Safari/537.36"),
 )
 
-# The fast path: exact User-Agent strings of the commonest browsers over a
-# window of versions, looked up in nginx's map hash before any regex runs.
-# A browser outside it (older or newer, or another shape) takes the regex
-# path and is classified the same way, only with more work.
+# The fast path: the User-Agent strings of the commonest browsers over a
+# window of versions, as one anchored regex that nginx runs (JIT-compiled)
+# before anything else. Each family is a sequence of parts: a literal, or a
+# Slot, a finite set of strings. The regex of a family matches exactly the
+# strings of the product of its parts, so the set it accepts can be listed
+# and checked against every pattern (botfilter drops a family any pattern
+# matches). A browser outside it (older or newer, or another shape) goes
+# through the patterns and is classified the same way, only with more work.
 CHROMIUM_MAJORS = range(125, 166)
 FIREFOX_MAJORS = range(128, 166)
 FIREFOX_ESR_MAJORS = (115,)
@@ -238,6 +242,10 @@ SAFARI_VERSIONS = tuple(
     for minor in range(7)
     for patch in ("", ".1")
 )
+# iOS 26 and later freeze the OS version in the User-Agent at 18_6.
+IOS_VERSIONS = tuple(dict.fromkeys(
+    ["18_6"] + [version.replace(".", "_") for version in SAFARI_VERSIONS if int(version.split(".")[0]) < 26]
+))
 _CHROME_PLATFORMS = (
     "Windows NT 10.0; Win64; x64",
     "Macintosh; Intel Mac OS X 10_15_7",
@@ -249,36 +257,55 @@ _FIREFOX_PLATFORMS = (
     "X11; Linux x86_64",
     "X11; Ubuntu; Linux x86_64",
 )
-_CHROME = "Mozilla/5.0 ({platform}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{major}.0.0.0 Safari/537.36"
-_CHROME_ANDROID = "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{major}.0.0.0 Mobile Safari/537.36"
-_FIREFOX = "Mozilla/5.0 ({platform}; rv:{major}.0) Gecko/20100101 Firefox/{major}.0"
-_FIREFOX_ANDROID = "Mozilla/5.0 (Android {android}; Mobile; rv:{major}.0) Gecko/{major}.0 Firefox/{major}.0"
-_SAFARI_MAC = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/{version} Safari/605.1.15"
-_SAFARI_IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS {os} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko)"
-                  " Version/{version} Mobile/15E148 Safari/604.1")
 
 
-def fast_path_candidates():
-    """The fast-path User-Agent strings, before filtering against patterns.
+class Slot:
+    """A finite set of strings at one place of a fast-path family."""
 
-    botfilter drops any of them that a resulting pattern matches, so the
-    fast path can never allow what the patterns would block.
-    """
-    agents = []
-    for major in CHROMIUM_MAJORS:
-        for platform in _CHROME_PLATFORMS:
-            agents.append(_CHROME.format(platform=platform, major=major))
-            agents.append(_CHROME.format(platform=platform, major=major) + f" Edg/{major}.0.0.0")
-        agents.append(_CHROME_ANDROID.format(major=major))
-        agents.append(_CHROME_ANDROID.format(major=major) + f" EdgA/{major}.0.0.0")
-    for major in (*FIREFOX_ESR_MAJORS, *FIREFOX_MAJORS):
-        for platform in _FIREFOX_PLATFORMS:
-            agents.append(_FIREFOX.format(platform=platform, major=major))
-        for android in (14, 15, 16):
-            agents.append(_FIREFOX_ANDROID.format(android=android, major=major))
-    for version in SAFARI_VERSIONS:
-        agents.append(_SAFARI_MAC.format(version=version))
-        # iOS 26 and later freeze the OS version in the User-Agent at 18_6.
-        ios = "18_6" if int(version.split(".")[0]) >= 26 else version.replace(".", "_")
-        agents.append(_SAFARI_IPHONE.format(os=ios, version=version))
-    return agents
+    def __init__(self, values):
+        self.values = tuple(dict.fromkeys(str(value) for value in values))
+
+
+def _versions(majors, suffix):
+    return Slot(f"{major}{suffix}" for major in majors)
+
+
+def _optional(*parts):
+    """A Slot holding nothing or the product of ``parts``."""
+    return Slot(("",) + tuple(expand(parts)))
+
+
+def expand(parts):
+    """Every string of a family, in order."""
+    strings = [""]
+    for part in parts:
+        values = part.values if isinstance(part, Slot) else (part,)
+        strings = [head + value for head in strings for value in values]
+    return strings
+
+
+_CHROMIUM = _versions(CHROMIUM_MAJORS, ".0.0.0")
+_FIREFOX = _versions((*FIREFOX_ESR_MAJORS, *FIREFOX_MAJORS), ".0")
+
+FAST_PATH_FAMILIES = (
+    ("Chrome and Edge on Windows, macOS and Linux", (
+        "Mozilla/5.0 (", Slot(_CHROME_PLATFORMS), ") AppleWebKit/537.36 (KHTML, like Gecko) Chrome/", _CHROMIUM,
+        " Safari/537.36", _optional(" Edg/", _CHROMIUM),
+    )),
+    ("Chrome and Edge on Android", (
+        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/", _CHROMIUM,
+        " Mobile Safari/537.36", _optional(" EdgA/", _CHROMIUM),
+    )),
+    ("Firefox on Windows, macOS and Linux", (
+        "Mozilla/5.0 (", Slot(_FIREFOX_PLATFORMS), "; rv:", _FIREFOX, ") Gecko/20100101 Firefox/", _FIREFOX,
+    )),
+    ("Safari on macOS", (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/",
+        Slot(SAFARI_VERSIONS), " Safari/605.1.15",
+    )),
+    ("Safari on iPhone", (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS ", Slot(IOS_VERSIONS),
+        " like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/", Slot(SAFARI_VERSIONS),
+        " Mobile/15E148 Safari/604.1",
+    )),
+)

@@ -12,24 +12,29 @@ short_description: Write an nginx filter that blocks or rate-limits crawlers, AI
 version_added: 0.1.0
 description:
   - Compiles a curated list of crawler, AI-bot and scanner User-Agent patterns, your own patterns and a list of scanner
-    probe paths into two nginx include files, written atomically.
-  - O(dest) is an http-level include. It defines the variable C($aiguard_bot_block), V(1) when the request must be
-    blocked and V(0) otherwise; the variable C($aiguard_bot_limit_key), the client address (C($binary_remote_addr)) when
-    the user agent is to be rate-limited and empty otherwise; and the zone
+    probe paths into three nginx include files, written atomically.
+  - O(dest) is an http-level include of C(map) blocks. It defines the variable C($aiguard_bot_block), V(1) when the
+    request must be blocked and V(0) otherwise; the variable C($aiguard_bot_limit_key), the client address
+    (C($binary_remote_addr)) when the user agent is to be rate-limited and empty otherwise; and the zone
     C(limit_req_zone $aiguard_bot_limit_key zone=aiguard_bots:10m rate=LIMIT_RATE).
-  - O(snippet_dest) is a location-level include. It returns O(block_status) when C($aiguard_bot_block) is V(1), with an
-    C(if) block around C(return BLOCK_STATUS;), and applies C(limit_req zone=aiguard_bots burst=LIMIT_BURST nodelay;).
-    Include it in every location to filter; leave it out of locations that must stay open, such as the ACME challenge
-    path.
+  - O(server_snippet_dest) is a server-level include, to put at the end of every server block to filter. It ends the
+    server's rewrite directives with C(break) for a browser in the fast path (O(fast_path)), returns O(block_status)
+    when C($aiguard_bot_block) is V(1), and defines one C(location ^~ PATH { return BLOCK_STATUS; }) per probe path.
+  - O(snippet_dest) is a location-level include. It applies C(limit_req zone=aiguard_bots burst=LIMIT_BURST nodelay;)
+    when a pattern has the action V(limit), and is empty otherwise. Include it in every location to filter; leave it
+    out of locations that must stay open, such as the ACME challenge path, and list those in O(exempt_paths).
   - A request is blocked when its User-Agent is empty or missing, or matches a pattern whose action is V(block), or when
     its normalized path (C($uri)) contains a probe path. Otherwise it is rate-limited when its User-Agent matches a
-    pattern whose action is V(limit). Everything else is allowed.
+    pattern whose action is V(limit). Everything else is allowed. Two exceptions keep the common case cheap and the
+    open paths open. A request whose User-Agent is in the fast path, or whose path is one of O(exempt_paths), is only
+    blocked when nginx picks a probe location for it, that is a probe path at the start of its path, matched case-sensitively,
+    unless a longer or exact location of the server takes the request.
   - Patterns match case-insensitively anywhere in the User-Agent. A literal pattern matches as a substring, so
     V(Googlebot) also matches C(Googlebot-Image/1.0).
-  - The cost of a request does not grow with the number of patterns. The exact User-Agent strings of the commonest
-    current browsers (Chrome, Edge, Firefox and Safari over a window of versions) are looked up in nginx's map hash
-    first (see O(fast_path)); any other user agent is matched against a few merged regexes in which the literals are
-    factored into a trie, instead of one regex per bot.
+  - The cost of a request does not grow with the number of patterns. A request from a current browser (Chrome, Edge,
+    Firefox and Safari over a window of versions) costs one anchored regex and nothing else (see O(fast_path)); any
+    other user agent is matched against a few merged regexes in which the literals are factored into a trie, instead
+    of one regex per bot.
   - Fails, naming the pattern and the browser, if a pattern matches the User-Agent of a current mainstream browser
     (Chrome, Edge, Firefox, Safari, Opera and Samsung Internet, desktop and mobile), unless O(allow_browser_matches).
   - Warns about duplicate patterns and about patterns shadowed by another one (RV(duplicates), RV(shadowed)).
@@ -43,11 +48,17 @@ attributes:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details:
-      - Returns the old and new content of both files.
+      - Returns the old and new content of the three files.
 options:
   dest:
     description:
       - The http-level include to write, for example C(/etc/nginx/conf.d/aiguard-bots.conf). Its directory must exist.
+    type: path
+    required: true
+  server_snippet_dest:
+    description:
+      - The server-level include to write, for example C(/etc/nginx/snippets/aiguard-bots-server.conf). Its directory
+        must exist. It must not be in a directory that nginx includes at http level.
     type: path
     required: true
   snippet_dest:
@@ -105,8 +116,9 @@ options:
     default: []
   probe_paths:
     description:
-      - Paths to block in addition, such as V(/.env). Each must start with C(/) and is matched case-insensitively
-        anywhere in the normalized request path C($uri).
+      - Paths to block in addition, such as V(/.env). Each must start with C(/). It is matched case-insensitively
+        anywhere in the normalized request path C($uri), and for browsers in the fast path case-sensitively at its
+        start.
     type: list
     elements: str
     default: []
@@ -116,6 +128,23 @@ options:
         C(/phpmyadmin), C(/.aws/), C(/server-status), C(/vendor/phpunit), C(/cgi-bin/) and C(/actuator).
     type: bool
     default: true
+  exempt_paths:
+    description:
+      - Paths whose locations do not include O(snippet_dest), such as V(/.well-known/acme-challenge/) and a health
+        check. The server-level block does not apply to them. Each must be a location of the including server blocks,
+        an exact one (C(location = PATH)) for a path without a trailing C(/), a prefix one (C(location ^~ PATH)) for a
+        path with one. Each must start with C(/).
+    type: list
+    elements: str
+    default: []
+  reserved_locations:
+    description:
+      - Prefix locations the including server blocks define themselves. nginx refuses two prefix locations with the
+        same path, so no probe location is written for a probe path in this list; requests outside the fast path
+        are still checked against it.
+    type: list
+    elements: str
+    default: []
   block_status:
     description:
       - What a blocked request gets. V(444) closes the connection without a response; V(403) answers Forbidden.
@@ -140,33 +169,35 @@ options:
     default: false
   fast_path:
     description:
-      - Look up the exact User-Agent strings of the commonest current browsers in nginx's map hash before any regex.
-        Candidates that a pattern matches are left out, so the fast path never changes a verdict.
-      - The keys are long, so O(dest) then also sets C(map_hash_bucket_size) and C(map_hash_max_size). nginx accepts
-        each only once per http block, and only before its first C(map) (after one it reports C(is duplicate));
-        include O(dest) before any other C(map), or set this to V(false) if the rest of the configuration sets them.
+      - Match the User-Agent against the exact shapes of the commonest current browsers first, with one anchored regex
+        in O(server_snippet_dest), and skip the maps for those requests. The shapes are families with a window of
+        versions (Chrome and Edge on Windows, macOS, Linux and Android; Firefox on Windows, macOS and Linux; Safari on
+        macOS and iPhone); every user agent a family accepts is listed and checked against the patterns, and a family
+        with a match is left out (RV(fast_path_dropped)), so the fast path never changes a verdict.
+      - Without it every request goes through the maps, whose first step lowercases and hashes the whole User-Agent.
     type: bool
     default: true
   mode:
     description:
-      - The permissions of both files, in any form M(ansible.builtin.file) accepts.
+      - The permissions of the three files, in any form M(ansible.builtin.file) accepts.
     type: raw
     default: '0644'
 notes:
-  - The files only define and use variables; the module does not check or reload nginx. Run C(nginx -t) on the whole
-    configuration before reloading. Include O(dest) at http level before any C(map) block (see O(fast_path)) and
-    before any server that includes O(snippet_dest).
+  - The module does not check or reload nginx. Run C(nginx -t) on the whole configuration before reloading. Include
+    O(dest) at http level, O(server_snippet_dest) at the end of each server block to filter (its C(break) ends the
+    server-level rewrite directives that follow it) and O(snippet_dest) in each location to filter.
   - Requests rejected by the rate limit get C(limit_req_status), 503 unless the server or location sets another, such
     as C(limit_req_status 429;). C(limit_req) acts in nginx's preaccess phase, so it applies to locations that proxy or
     serve content, not to a location that ends with C(return), which answers in the earlier rewrite phase.
   - The regexes have no capturing groups, so C($1) to C($9) of a regex location stay as they were.
-  - The regexes are tried without PCRE JIT unless the main context of nginx.conf has C(pcre_jit on;), which makes the
-    user agents outside the fast path cheaper to classify.
+  - Set C(pcre_jit on;) in the main context of nginx.conf (Debian's nginx.conf includes
+    C(/etc/nginx/modules-enabled/*.conf) there). Without JIT the fast-path regex costs about five times as much and
+    the user agents outside the fast path several times as much.
 requirements:
   - nginx 1.22 or later, built with PCRE (as Debian's is).
 seealso:
   - name: nginx map module
-    description: The exact-match hash and the regexes this module generates.
+    description: The maps this module generates.
     link: https://nginx.org/en/docs/http/ngx_http_map_module.html
   - name: nginx limit_req module
     description: The rate limit applied to user agents with action V(limit).
@@ -178,13 +209,17 @@ EXAMPLES = r"""
 - name: Block crawlers, AI bots, scanners and probe paths in front of a Gradio app
   aiguard.hardening.bot_filter:
     dest: /etc/nginx/conf.d/aiguard-bots.conf
+    server_snippet_dest: /etc/nginx/snippets/aiguard-bots-server.conf
     snippet_dest: /etc/nginx/snippets/aiguard-bots.conf
+    exempt_paths: [/.well-known/acme-challenge/, /health]
   register: bots
 
 - name: An API proxy called by scripts; rate-limit bingbot instead of blocking it; block one more bot
   aiguard.hardening.bot_filter:
     dest: /etc/nginx/conf.d/aiguard-bots.conf
+    server_snippet_dest: /etc/nginx/snippets/aiguard-bots-server.conf
     snippet_dest: /etc/nginx/snippets/aiguard-bots.conf
+    exempt_paths: [/.well-known/acme-challenge/, /health]
     allow: [curl, python-requests]
     patterns:
       - name: bingbot
@@ -248,14 +283,26 @@ counts:
       description: Probe paths, after removing case-insensitive duplicates.
       type: int
       sample: 38
-    tokens:
-      description: Exact user agents in the hash of the first map, the empty one and the O(fast_path) browsers.
+    probe_locations:
+      description: Probe paths with a prefix location of their own (those not in O(reserved_locations)).
       type: int
-      sample: 714
-    fast_path:
-      description: Browser user agents in the fast path.
+      sample: 38
+    exempt_paths:
+      description: Paths in O(exempt_paths), without duplicates.
       type: int
-      sample: 713
+      sample: 2
+    fast_path_families:
+      description: Browser families in the fast path.
+      type: int
+      sample: 5
+    fast_path_dropped:
+      description: Browser families left out of the fast path, see RV(fast_path_dropped).
+      type: int
+      sample: 0
+    fast_path_user_agents:
+      description: User agents the fast-path regex accepts, all checked against the patterns.
+      type: int
+      sample: 14596
     regex_parts:
       description: Merged user-agent regexes in the second map, each below nginx's limit on one parameter.
       type: int
@@ -264,6 +311,24 @@ counts:
       description: Merged probe-path regexes.
       type: int
       sample: 1
+fast_path_dropped:
+  description: Browser families left out of the fast path because a pattern matches one of their user agents.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    family:
+      description: The family.
+      type: str
+      sample: Firefox on Windows, macOS and Linux
+    user_agent:
+      description: The first of its user agents that a pattern matches.
+      type: str
+      sample: "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:115.0) Gecko/20100101 Firefox/115.0"
+    message:
+      description: The same, for humans; also given as a warning.
+      type: str
+      sample: "fast path: Firefox on Windows, macOS and Linux left out, since a pattern matches one of its user agents"
 duplicates:
   description: Patterns that match exactly what an earlier one matches. The later one is used.
   returned: success
@@ -374,6 +439,7 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec=dict(
             dest=dict(type="path", required=True),
+            server_snippet_dest=dict(type="path", required=True),
             snippet_dest=dict(type="path", required=True),
             builtin=dict(type="bool", default=True),
             patterns=dict(type="list", elements="dict", default=[], options=dict(
@@ -385,6 +451,8 @@ def main() -> None:
             allow=dict(type="list", elements="str", default=[]),
             probe_paths=dict(type="list", elements="str", default=[]),
             builtin_probe_paths=dict(type="bool", default=True),
+            exempt_paths=dict(type="list", elements="str", default=[]),
+            reserved_locations=dict(type="list", elements="str", default=[]),
             block_status=dict(type="int", choices=[444, 403], default=444),
             limit_rate=dict(type="str", default="30r/m"),
             limit_burst=dict(type="int", default=5),
@@ -395,15 +463,23 @@ def main() -> None:
         supports_check_mode=True,
     )
     p = module.params
-    files = [p["dest"], p["snippet_dest"]]
-    if os.path.realpath(files[0]) == os.path.realpath(files[1]):
-        module.fail_json(msg=f"dest and snippet_dest are the same file ({files[0]}); give two paths")
+    names = ["dest", "server_snippet_dest", "snippet_dest"]
+    files = [p[name] for name in names]
+    real = [os.path.realpath(path) for path in files]
+    for first in range(3):
+        for second in range(first + 1, 3):
+            if real[first] == real[second]:
+                module.fail_json(msg=f"{names[first]} and {names[second]} are the same file ({files[first]});"
+                                 " give three different paths")
     try:
-        flt = build(p["builtin"], p["patterns"], p["allow"], p["probe_paths"], p["builtin_probe_paths"], p["fast_path"])
-        # Each file names the other by its base name only: the same filter
+        flt = build(p["builtin"], p["patterns"], p["allow"], p["probe_paths"], p["builtin_probe_paths"], p["fast_path"],
+                    exempt_paths=p["exempt_paths"], reserved_locations=p["reserved_locations"])
+        # Each file names the others by base name only: the same filter
         # written to another directory must give the same bytes.
-        texts = [flt.render_http(p["limit_rate"], snippet_dest=os.path.basename(files[1])),
-                 flt.render_snippet(p["block_status"], p["limit_burst"], dest=os.path.basename(files[0]))]
+        base = [os.path.basename(path) for path in files]
+        texts = [flt.render_http(p["limit_rate"], snippet_dest=base[2], server_snippet_dest=base[1]),
+                 flt.render_server(p["block_status"], dest=base[0], snippet_dest=base[2]),
+                 flt.render_snippet(p["limit_burst"], dest=base[0])]
     except BotFilterError as exc:
         module.fail_json(msg=str(exc))
     result = dict(
@@ -413,6 +489,7 @@ def main() -> None:
         shadowed=[dict(name=e.name, pattern=e.pattern, source=e.source, action=e.action, shadowed_by=by.name,
                        message=shadow_message(e, by)) for e, by in flt.shadowed],
         patterns=[entry.as_dict() for entry in flt.entries],
+        fast_path_dropped=flt.fast_path_dropped,
     )
     matches = [f"pattern {e.name!r} ({e.source}, {e.pattern!r}) matches {label}: {agent!r}"
                for e, label, agent in browser_matches(flt.entries)]
@@ -420,7 +497,8 @@ def main() -> None:
         module.fail_json(msg=f"{len(matches)} pattern match(es) with mainstream browsers would block real users: "
                          + "; ".join(matches) + ". Narrow or allow the pattern, or set allow_browser_matches: true.",
                          **result)
-    for message in matches + [d["message"] for d in result["duplicates"]] + [s["message"] for s in result["shadowed"]]:
+    for message in (matches + [d["message"] for d in result["duplicates"]] + [s["message"] for s in result["shadowed"]]
+                    + [d["message"] for d in flt.fast_path_dropped]):
         module.warn(message)
     for item in flt.unmatched_allow:
         module.warn(f"allow item {item!r} matches no built-in pattern name or pattern; nothing was left out for it")

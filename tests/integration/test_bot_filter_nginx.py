@@ -3,14 +3,17 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The files bot_filter writes work in a real nginx, as classify() says.
 
-The module runs for real (its main(), as Ansible runs it) and writes both
-files; a throw-away container per Debian release (aiguard-bench-check-*,
+The module runs for real (its main(), as Ansible runs it) and writes its
+three files; a throw-away container per Debian release (aiguard-bench-check-*,
 from localhost/aiguard-debian:bookworm and :trixie, nginx 1.22 and 1.26)
-includes them, passes ``nginx -t`` without a warning and answers requests
-sent over its loopback by a client inside the container: real browser user
-agents get 200, real bot user agents, probe paths and an empty user agent
-have the connection closed (444), a rate-limited user agent gets 429 after
-its burst. Takes about a minute (apt-get install nginx in each container).
+includes them (the http-level one in http, the server-level one at the end of
+the server block, the location-level one in the filtered locations), passes
+``nginx -t`` without a warning and answers requests sent over its loopback by
+a client inside the container: real browser user agents get 200, real bot
+user agents, probe paths and an empty user agent have the connection closed
+(444), a rate-limited user agent gets 429 after its burst, the ACME challenge
+path (an exempt path) stays open to bots. Takes about a minute (apt-get
+install nginx in each container).
 """
 
 from __future__ import annotations
@@ -28,11 +31,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 IMAGES = {"bookworm": "localhost/aiguard-debian:bookworm", "trixie": "localhost/aiguard-debian:trixie"}
 PORT = 8080
+ACME = "/.well-known/acme-challenge/"
 ENV = dict(os.environ, CONTAINERS_CONF=os.environ.get("CONTAINERS_CONF", str(ROOT / ".config" / "containers.conf")))
 
 pytestmark = pytest.mark.skipif(shutil.which("podman") is None, reason="podman is not installed (run scripts/bootstrap.sh)")
 
-NGINX_CONF = """worker_processes 1;
+NGINX_CONF = """pcre_jit on;
+worker_processes 1;
 pid /run/check-nginx.pid;
 error_log /tmp/check-error.log warn;
 events { worker_connections 64; }
@@ -52,9 +57,12 @@ http {
             include /etc/aiguard/snippets/aiguard-bots.conf;
             return 200 "echo $1\\n";
         }
+        # Exempt (exempt_paths): no location-level include, and the server-level one lets it through.
         location ^~ /.well-known/acme-challenge/ {
             return 200 "acme\\n";
         }
+        # Last: its break ends the server-level rewrite directives for a browser in the fast path.
+        include /etc/aiguard/server/aiguard-bots-server.conf;
     }
 }
 """ % PORT
@@ -105,8 +113,10 @@ def module_output(tmp_path_factory):
     out = base / "etc"
     (out / "conf.d").mkdir(parents=True)
     (out / "snippets").mkdir()
+    (out / "server").mkdir()
     args = dict(
         dest=str(out / "conf.d" / "aiguard-bots.conf"),
+        server_snippet_dest=str(out / "server" / "aiguard-bots-server.conf"),
         snippet_dest=str(out / "snippets" / "aiguard-bots.conf"),
         patterns=[
             dict(name="bingbot", pattern="bingbot", action="limit"),
@@ -115,6 +125,7 @@ def module_output(tmp_path_factory):
             dict(name="anchored", pattern=r"^(?:Fetcher|Grabber)/", regex=True),
         ],
         probe_paths=["/backup.zip"],
+        exempt_paths=[ACME],
         limit_rate="1r/m",
         limit_burst=2,
     )
@@ -128,7 +139,8 @@ def module_output(tmp_path_factory):
     sys.path.insert(0, str(base / "collections"))
     from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter
 
-    flt = botfilter.build(patterns=args["patterns"], probe_paths=args["probe_paths"])
+    flt = botfilter.build(patterns=args["patterns"], probe_paths=args["probe_paths"], exempt_paths=args["exempt_paths"])
+    assert result["counts"] == flt.counts and result["fast_path_dropped"] == []
     return out, flt, botfilter
 
 
@@ -179,6 +191,15 @@ def crawler_instances():
     return [agent for item in json.loads(path.read_text()) for agent in item["instances"]]
 
 
+def verdict(status, body):
+    """What nginx did with a request, in classify()'s words."""
+    if status == "closed":
+        return "block"
+    if status == 200 and (body.startswith(("GIF89a", "echo ")) or body == "acme\n"):
+        return "allow"
+    return status
+
+
 @pytest.mark.parametrize("release", list(IMAGES))
 def test_nginx_agrees_with_classify(running, module_output, release):
     if release not in running:
@@ -191,22 +212,32 @@ def test_nginx_agrees_with_classify(running, module_output, release):
         "MOZILLA/5.0 APPLEWEBKIT/537.36 (KHTML, LIKE GECKO; COMPATIBLE; GPTBOT/1.2)",
         "curl/8.5.0", "python-requests/2.32.3", "Go-http-client/1.1", "x say \"hi\" \\ back", "EvilScraper/2.10",
         "Fetcher/1.0", "My Fetcher/1.0", "", None,
+        # Out of the fast path's window or shape: through the maps. (Not a trailing space: nginx strips the
+        # whitespace around a header value, so such a user agent arrives in the fast path.)
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/109.0.0.0"
+        " Safari/537.36",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0"
+        "  Safari/537.36",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:145.0) Gecko/20100101 Firefox/145.0.1",
     ]
-    paths = ["/", "/.env", "/%2eenv", "/app/.git/config", "/wp-login.php", "/x/backup.zip", "/gradio_api/queue/join"]
+    paths = ["/", "/.env", "/%2eenv", "/.ENV", "/app/.env.bak", "/app/.git/config", "/.git/config", "/wp-login.php",
+             "/WP-LOGIN.PHP", "/x/backup.zip", "/backup.zip", "/gradio_api/queue/join", ACME + "token",
+             ACME + ".env", "/.well-known/acme-challenge", "/echo/.env"]
     requests = [(path, agent) for agent in agents for path in (["/"] if agent in crawler_instances() else paths)]
     requests = [(p, a) for p, a in requests if not (a and "bingbot" in a.lower())]  # rate-limited: see below
     results = send(running[release], requests)
     assert len(results) == len(requests)
     mismatches = []
     for (path, agent), (status, body) in zip(requests, results):
-        uri = path.replace("%2e", ".")
-        expected = flt.classify(agent, uri)
-        got = "block" if status == "closed" else "allow" if status == 200 and body.startswith("GIF89a") else status
+        expected = flt.classify(agent, path.replace("%2e", "."))
+        got = verdict(status, body)
         if got != expected:
             mismatches.append((agent, path, expected, got))
     assert mismatches == []
     verdicts = {flt.classify(agent, path.replace("%2e", ".")) for path, agent in requests}
     assert verdicts == {"allow", "block"}
+    # Both sides of the fast path were exercised.
+    assert {flt.in_fast_path(agent) for _path, agent in requests} == {True, False}
 
 
 @pytest.mark.parametrize("release", list(IMAGES))
@@ -223,10 +254,40 @@ def test_rate_limit_captures_and_acme(running, release):
         ("/.env", bing),  # a probe is blocked even for a limited user agent
         ("/echo/hello", samsung),  # outside the fast path: the merged regexes ran, $1 is intact
         ("/echo/world", browser),
-        ("/.well-known/acme-challenge/token", "curl/8.5.0"),  # an unfiltered location
-        ("/.well-known/acme-challenge/token", None),
+        (ACME + "token", "curl/8.5.0"),  # an exempt path, in a location without the location-level include
+        (ACME + "token", None),
     ])
     assert [status for status, _body in results[:5]] == [200, 200, 200, 429, 429]
     assert results[5][0] == 200 and results[5][1].startswith("GIF89a")
     assert results[6:] == [("closed", ""), (200, "echo hello\n"), (200, "echo world\n"), (200, "acme\n"),
                            (200, "acme\n")]
+
+
+@pytest.mark.parametrize("release", list(IMAGES))
+def test_fast_path_and_exempt_paths(running, module_output, release):
+    if release not in running:
+        pytest.skip(f"image {IMAGES[release]} is missing")
+    flt = module_output[1]
+    chrome = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0"
+              " Safari/537.36")
+    samsung = ("Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/29.0"
+               " Chrome/136.0.0.0 Mobile Safari/537.36")
+    gptbot = "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)"
+    assert flt.in_fast_path(chrome) and not flt.in_fast_path(samsung)
+    cases = [
+        ("/", chrome, "allow"),
+        ("/.env", chrome, "block"),  # fast path: the probe location
+        ("/wp-login.php", chrome, "block"),
+        ("/.ENV", chrome, "allow"),  # fast path: prefix locations are case-sensitive (basic auth still applies)
+        ("/app/.env.bak", chrome, "allow"),  # fast path: not at the start of the path
+        ("/app/.env.bak", samsung, "block"),  # outside the fast path: anywhere, any case
+        ("/.ENV", samsung, "block"),
+        ("/", samsung, "allow"),
+        (ACME + "token", gptbot, "allow"),  # exempt
+        (ACME + "token", "", "allow"),
+        ("/", gptbot, "block"),
+        ("/", "", "block"),
+    ]
+    results = send(running[release], [(path, agent) for path, agent, _verdict in cases])
+    assert [(path, agent, verdict(*result)) for (path, agent, _v), result in zip(cases, results)] == cases
+    assert [flt.classify(agent, path) for path, agent, _verdict in cases] == [v for _p, _a, v in cases]

@@ -21,6 +21,8 @@ BOB = ("bob", "bob-lab-password")
 BROWSER = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
            "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36")
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+SAMSUNG = ("Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S928B) AppleWebKit/537.36 (KHTML, like Gecko) "
+           "SamsungBrowser/27.0 Chrome/125.0.0.0 Mobile Safari/537.36")
 GPTBOT = ("Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; "
           "+https://openai.com/gptbot)")
 
@@ -123,6 +125,26 @@ def test_probe_paths_are_dropped(front, path):
 
 def test_browser_passes_the_filter(front):
     assert front.request("/", user=ALICE, ua=BROWSER).status == 200
+    # Outside the fast path (Samsung Internet): through the patterns, still allowed.
+    assert front.request("/", user=ALICE, ua=SAMSUNG).status == 200
+
+
+def test_probe_anywhere_is_dropped_outside_the_fast_path(front):
+    assert front.request("/app/.env.bak", user=ALICE, ua=SAMSUNG).status == 0
+
+
+def test_public_paths_stay_open_to_monitoring_tools(front):
+    # Health checks come from curl and the like; the public location and
+    # robots.txt are left out of the filter, the rest of the site is not.
+    assert front.request("/health", host=API, ua="curl/8.5.0").status == 200
+    assert front.request("/robots.txt", ua=GPTBOT).status == 200
+    assert front.request("/v1/models", host=API, ua="curl/8.5.0",
+                         headers=[f"Authorization: Bearer {KEY}"]).status == 0
+
+
+def test_pcre_jit_is_on_in_the_main_context(node):
+    dump = node.run("nginx -T 2>/dev/null").stdout
+    assert "\npcre_jit on;\n" in dump
 
 
 def test_headers_on_success_and_on_errors(front):

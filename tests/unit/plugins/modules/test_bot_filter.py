@@ -1,7 +1,12 @@
 # Copyright (c) 2026, aiguard.hardening maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Run bot_filter's main() as Ansible would: files, check mode, diff mode, failures."""
+"""Run bot_filter's main() as Ansible would: files, check mode, diff mode, failures.
+
+Most runs keep the built-in patterns, whose fast-path listing is cached once
+computed; the runs with other patterns switch the fast path off unless they
+are about it.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,11 @@ from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter
 from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter_data as data
 from ansible_collections.aiguard.hardening.plugins.modules import bot_filter
 
+FILES = ("dest", "server_snippet_dest", "snippet_dest")
+ACME = "/.well-known/acme-challenge/"
+# Patterns that leave fast-path families out, without matching a current browser.
+DROPPING = [{"name": "old firefox", "pattern": "Firefox/13"},
+            {"name": "safari 27.1", "pattern": r"Version/27\.1", "regex": True}]
 
 
 @pytest.fixture
@@ -45,9 +55,10 @@ def run(monkeypatch, run_main):
 
 @pytest.fixture
 def paths(tmp_path):
-    (tmp_path / "conf.d").mkdir()
-    (tmp_path / "snippets").mkdir()
+    for directory in ("conf.d", "server", "snippets"):
+        (tmp_path / directory).mkdir()
     return dict(dest=str(tmp_path / "conf.d" / "aiguard-bots.conf"),
+                server_snippet_dest=str(tmp_path / "server" / "aiguard-bots-server.conf"),
                 snippet_dest=str(tmp_path / "snippets" / "aiguard-bots.conf"))
 
 
@@ -56,89 +67,143 @@ def read(path):
         return handle.read()
 
 
-def test_writes_both_files_then_is_idempotent(run, paths, tmp_path):
+def texts(paths):
+    return [read(paths[name]) for name in FILES]
+
+
+def expected_texts(flt, paths, block_status=444, limit_rate="30r/m", limit_burst=5):
+    """The three files for ``flt``; they name each other by base name only."""
+    base = {name: os.path.basename(paths[name]) for name in FILES}
+    return [flt.render_http(limit_rate, snippet_dest=base["snippet_dest"],
+                            server_snippet_dest=base["server_snippet_dest"]),
+            flt.render_server(block_status, dest=base["dest"], snippet_dest=base["snippet_dest"]),
+            flt.render_snippet(limit_burst, dest=base["dest"])]
+
+
+def test_writes_three_files_then_is_idempotent(run, paths, tmp_path):
     failed, result, warnings, moves = run(dict(paths))
     assert not failed, result.get("msg")
     assert result["changed"] is True
     assert warnings == []
-    http, snippet = read(paths["dest"]), read(paths["snippet_dest"])
     expected = bf.build()
+    http, server, location = texts(paths)
     # The files name each other by base name, so the bytes do not depend on the directory.
-    assert http == expected.render_http(snippet_dest=os.path.basename(paths["snippet_dest"]))
-    assert snippet == expected.render_snippet(dest=os.path.basename(paths["dest"]))
+    assert [http, server, location] == expected_texts(expected, paths)
+    assert "# Needs aiguard-bots-server.conf at the end of every server block to filter." in http
     assert "limit_req_zone $aiguard_bot_limit_key zone=aiguard_bots:10m rate=30r/m;" in http
-    assert "if ($aiguard_bot_block) {\n    return 444;\n}\nlimit_req zone=aiguard_bots burst=5 nodelay;\n" in snippet
+    assert f"if ($http_user_agent ~ {bf.nginx_string(expected.fast_path)}) {{\n    break;\n}}\n" in server
+    assert "set $aiguard_bot_slow 1;\nif ($aiguard_bot_block) {\n    return 444;\n}\n" in server
+    assert 'location ^~ "/.env" { return 444; }\n' in server
+    assert "limit_req" not in location and "# No pattern has the action limit: nothing to do here.\n" in location
     for path in paths.values():
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o644
     # Atomic: each file came from a temporary file in its own directory, none left behind.
-    assert [dest for _src, dest in moves] == [paths["dest"], paths["snippet_dest"]]
+    assert [dest for _src, dest in moves] == [paths[name] for name in FILES]
     for src, dest in moves:
         assert os.path.dirname(src) == os.path.dirname(dest) and not os.path.exists(src)
-    assert sorted(os.listdir(tmp_path / "conf.d")) == ["aiguard-bots.conf"]
+    for name in FILES:
+        assert os.listdir(os.path.dirname(paths[name])) == [os.path.basename(paths[name])]
     assert result["counts"] == expected.counts
+    assert result["counts"]["fast_path_families"] == len(data.FAST_PATH_FAMILIES)
     assert result["patterns"] == [entry.as_dict() for entry in expected.entries]
-    assert (result["duplicates"], result["shadowed"]) == ([], [])
+    assert (result["duplicates"], result["shadowed"], result["fast_path_dropped"]) == ([], [], [])
     assert "diff" not in result
 
     failed, again, _warnings, moves = run(dict(paths))
     assert not failed and again["changed"] is False and moves == []
 
 
+def test_only_the_changed_file_is_replaced(run, paths):
+    run(dict(paths))
+    before = texts(paths)
+    failed, result, _warnings, moves = run(dict(paths, block_status=403))  # only the server include changes
+    assert not failed and result["changed"] is True
+    assert [dest for _src, dest in moves] == [paths["server_snippet_dest"]]
+    after = texts(paths)
+    assert (after[0], after[2]) == (before[0], before[2]) and after[1] != before[1]
+
+
+LIMIT = [{"name": "bingbot", "pattern": "bingbot", "action": "limit"}]
+
+
 @pytest.mark.parametrize(
-    ("args", "checks"),
+    ("args", "present", "absent"),
     [
-        ({"block_status": 403, "limit_burst": 10, "limit_rate": "5r/s"},
-         ["    return 403;", "burst=10 nodelay;", "rate=5r/s;"]),
-        ({"allow": ["curl", "python-requests"]}, [f"{len(data.BUILTIN_PATTERNS) - 2} user-agent patterns"]),
-        ({"builtin": False, "patterns": [{"name": "gpt", "pattern": "GPTBot"}]}, ["1 user-agent patterns"]),
-        ({"builtin_probe_paths": False, "probe_paths": ["/backup.zip"]}, ["1 probe paths"]),
-        ({"fast_path": False}, ["1 exact user agents in the hash"]),
+        ({"block_status": 403, "limit_burst": 10, "limit_rate": "5r/s", "patterns": LIMIT, "fast_path": False},
+         ["    return 403;", 'location ^~ "/.env" { return 403; }', "burst=10 nodelay;", "rate=5r/s;"], ["return 444"]),
+        ({"allow": ["curl", "python-requests"], "fast_path": False},
+         [f"{len(data.BUILTIN_PATTERNS) - 2} user-agent patterns"], []),
+        ({"builtin": False, "patterns": [{"name": "gpt", "pattern": "GPTBot"}], "fast_path": False},
+         ["1 user-agent patterns", '"~*gptbot" block;'], []),
+        ({"builtin_probe_paths": False, "probe_paths": ["/backup.zip"]},
+         ["1 probe paths", 'location ^~ "/backup.zip" { return 444; }', '"~*/backup\\.zip" 1;'], ['"/.env"']),
+        ({"fast_path": False}, ["fast path: 0 browser families, 0 user agents"], ["$http_user_agent ~", "break;"]),
+        ({"exempt_paths": ["/health", ACME]}, ['    "~^/health$" 0;', '    "~^/\\.well-known/acme-challenge/" 0;'], []),
+        ({"reserved_locations": ["/wp-admin", "/api/"]}, ['location ^~ "/wp-login.php"'], ['location ^~ "/wp-admin"']),
     ],
 )
-def test_options_reach_the_files(run, paths, args, checks):
+def test_options_reach_the_files(run, paths, args, present, absent):
     failed, result, _warnings, _moves = run(dict(paths, **args))
     assert not failed, result.get("msg")
-    text = read(paths["dest"]) + read(paths["snippet_dest"])
-    for check in checks:
+    text = "".join(texts(paths))
+    for check in present:
         assert check in text
+    for check in absent:
+        assert check not in text
+
+
+def test_exempt_paths_and_reserved_locations(run, paths):
+    args = dict(exempt_paths=["/health", ACME, "/health"], reserved_locations=["/wp-admin", "/api/"],
+                probe_paths=["/backup.zip"])
+    failed, result, _warnings, _moves = run(dict(paths, **args))
+    assert not failed, result.get("msg")
+    flt = bf.build(**args)
+    assert texts(paths) == expected_texts(flt, paths)
+    counts = result["counts"]
+    assert (counts["exempt_paths"], counts["probe_paths"], counts["probe_locations"]) == (2, 39, 38)
+    assert flt.classify("curl/8.5.0", ACME + "token") == bf.ALLOW
 
 
 def test_check_mode_writes_nothing(run, paths):
     failed, result, _warnings, moves = run(dict(paths, _ansible_check_mode=True))
     assert not failed and result["changed"] is True and moves == []
-    assert not os.path.exists(paths["dest"]) and not os.path.exists(paths["snippet_dest"])
+    assert not any(os.path.exists(path) for path in paths.values())
     # A converged host reports no change in check mode.
     run(dict(paths))
     failed, result, _warnings, moves = run(dict(paths, _ansible_check_mode=True))
     assert not failed and result["changed"] is False and moves == []
     # A change of options is predicted but not made.
-    before = read(paths["snippet_dest"])
-    failed, result, _warnings, moves = run(dict(paths, block_status=403, _ansible_check_mode=True))
+    before = texts(paths)
+    failed, result, _warnings, moves = run(dict(paths, block_status=403, exempt_paths=["/health"],
+                                                _ansible_check_mode=True))
     assert not failed and result["changed"] is True and moves == []
-    assert read(paths["snippet_dest"]) == before
+    assert texts(paths) == before
 
 
 @pytest.mark.parametrize("check_mode", [False, True])
 def test_diff_mode(run, paths, check_mode):
     run(dict(paths))
-    old_http = read(paths["dest"])
+    old = texts(paths)
     failed, result, _warnings, _moves = run(dict(paths, limit_rate="10r/m", block_status=403, _ansible_diff=True,
                                                  _ansible_check_mode=check_mode))
     assert not failed and result["changed"] is True
-    http_diff, snippet_diff = result["diff"]
-    assert http_diff["before_header"] == http_diff["after_header"] == paths["dest"]
-    assert snippet_diff["before_header"] == snippet_diff["after_header"] == paths["snippet_dest"]
-    assert http_diff["before"] == old_http and "rate=30r/m;" in http_diff["before"]
-    assert "rate=10r/m;" in http_diff["after"]
-    assert "return 444;" in snippet_diff["before"] and "return 403;" in snippet_diff["after"]
-    assert (read(paths["dest"]) == old_http) is check_mode
+    assert len(result["diff"]) == 3
+    for name, diff, before in zip(FILES, result["diff"], old):
+        assert diff["before_header"] == diff["after_header"] == paths[name]
+        assert diff["before"] == before
+    http_diff, server_diff, location_diff = result["diff"]
+    assert "rate=30r/m;" in http_diff["before"] and "rate=10r/m;" in http_diff["after"]
+    assert "return 444;" in server_diff["before"] and "return 403;" in server_diff["after"]
+    assert location_diff["after"] == location_diff["before"]  # no limit pattern: nothing changed there
+    assert (texts(paths) == old) is check_mode
 
 
 def test_diff_mode_on_new_files(run, paths):
     failed, result, _warnings, _moves = run(dict(paths, _ansible_diff=True, _ansible_check_mode=True))
     assert not failed
-    assert [d["before"] for d in result["diff"]] == ["", ""]
-    assert result["diff"][1]["after"].startswith("# Generated by aiguard.hardening.bot_filter")
+    assert [d["before"] for d in result["diff"]] == ["", "", ""]
+    assert [d["after_header"] for d in result["diff"]] == [paths[name] for name in FILES]
+    assert [d["after"] for d in result["diff"]] == expected_texts(bf.build(), paths)
 
 
 def test_mode(run, paths):
@@ -149,32 +214,36 @@ def test_mode(run, paths):
     # Only the mode differs: changed, content untouched.
     failed, result, _warnings, moves = run(dict(paths, mode="u=rw,go=r"))
     assert not failed and result["changed"] is True and moves == []
-    assert stat.S_IMODE(os.stat(paths["dest"]).st_mode) == 0o644
+    for path in paths.values():
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o644
     failed, result, _warnings, _moves = run(dict(paths, mode="0644"))
     assert result["changed"] is False
 
 
 def test_replaces_a_foreign_file(run, paths):
-    with open(paths["dest"], "w", encoding="utf-8") as handle:
+    with open(paths["server_snippet_dest"], "w", encoding="utf-8") as handle:
         handle.write("# hand-written\n")
-    os.chmod(paths["dest"], 0o600)
+    os.chmod(paths["server_snippet_dest"], 0o600)
     failed, result, _warnings, _moves = run(dict(paths, _ansible_diff=True))
     assert not failed and result["changed"] is True
-    assert result["diff"][0]["before"] == "# hand-written\n"
-    assert read(paths["dest"]).startswith("# Generated by")
-    assert stat.S_IMODE(os.stat(paths["dest"]).st_mode) == 0o644
+    assert [d["before"] for d in result["diff"]] == ["", "# hand-written\n", ""]
+    assert read(paths["server_snippet_dest"]).startswith("# Generated by")
+    assert stat.S_IMODE(os.stat(paths["server_snippet_dest"]).st_mode) == 0o644
 
 
 @pytest.mark.parametrize(
     ("args", "warned", "others"),
     [
-        ({"patterns": [{"name": "bing", "pattern": "bingbot", "action": "limit"}]},
+        ({"patterns": [{"name": "bing", "pattern": "bingbot", "action": "limit"}], "fast_path": False},
          ["pattern 'bing' (user, limit) matches exactly what 'bingbot' (builtin, block) matches"], 0),
-        ({"patterns": [{"name": "any bot", "pattern": "bot"}]},
+        ({"patterns": [{"name": "any bot", "pattern": "bot"}], "fast_path": False},
          ["pattern 'Googlebot' (builtin, block) is shadowed by 'any bot' (user, block)",
           "pattern 'GPTBot' (builtin, block) is shadowed by 'any bot'"], 0),
-        ({"allow": ["curl", "no-such-bot"]},
+        ({"allow": ["curl", "no-such-bot"], "fast_path": False},
          ["allow item 'no-such-bot' matches no built-in pattern name or pattern"], 1),
+        ({"patterns": DROPPING},
+         ["fast path: Firefox on Windows, macOS and Linux left out, since a pattern matches one of its user agents",
+          "fast path: Safari on macOS left out", "fast path: Safari on iPhone left out"], 0),
     ],
 )
 def test_warnings(run, paths, args, warned, others):
@@ -182,11 +251,31 @@ def test_warnings(run, paths, args, warned, others):
     assert not failed, result.get("msg")
     for text in warned:
         assert any(text in warning for warning in warnings), warnings
-    assert len(warnings) == len(result["duplicates"]) + len(result["shadowed"]) + others
+    assert len(warnings) == (len(result["duplicates"]) + len(result["shadowed"]) + len(result["fast_path_dropped"])
+                             + others)
+
+
+def test_fast_path_dropped_result(run, paths):
+    failed, result, warnings, _moves = run(dict(paths, patterns=DROPPING))
+    assert not failed, result.get("msg")
+    flt = bf.build(patterns=DROPPING)
+    assert result["fast_path_dropped"] == flt.fast_path_dropped
+    assert [item["family"] for item in result["fast_path_dropped"]] == [
+        "Firefox on Windows, macOS and Linux", "Safari on macOS", "Safari on iPhone"]
+    for item in result["fast_path_dropped"]:
+        assert set(item) == {"family", "user_agent", "message"}
+        assert item["message"] in warnings
+        assert not flt.in_fast_path(item["user_agent"]) and flt.classify(item["user_agent"]) == bf.BLOCK
+    counts = result["counts"]
+    assert (counts["fast_path_families"], counts["fast_path_dropped"]) == (2, 3)
+    server = read(paths["server_snippet_dest"])
+    assert "Firefox" not in server and "Version/" not in server and "Chrome/" in server
+    assert texts(paths) == expected_texts(flt, paths)
 
 
 def test_shadowed_result(run, paths):
-    failed, result, _warnings, _moves = run(dict(paths, patterns=[{"name": "any bot", "pattern": "bot"}]))
+    failed, result, _warnings, _moves = run(dict(paths, patterns=[{"name": "any bot", "pattern": "bot"}],
+                                                 fast_path=False))
     assert not failed
     googlebot = next(item for item in result["shadowed"] if item["name"] == "Googlebot")
     assert googlebot == dict(name="Googlebot", pattern="Googlebot", source="builtin", action="block",
@@ -195,13 +284,14 @@ def test_shadowed_result(run, paths):
 
 
 def test_rate_limited_bingbot(run, paths):
-    failed, result, _warnings, _moves = run(dict(paths, patterns=[{"name": "bingbot", "pattern": "bingbot",
-                                                                   "action": "limit"}]))
+    failed, result, _warnings, _moves = run(dict(paths, patterns=LIMIT, fast_path=False))
     assert not failed
     assert {"name": "bingbot", "pattern": "bingbot", "regex": False, "action": "limit", "source": "user"} in result[
         "patterns"]
     assert result["counts"]["limit"] == 1
-    assert '"~*bingbot" limit;' in read(paths["dest"])
+    http, _server, location = texts(paths)
+    assert '"~*bingbot" limit;' in http
+    assert "limit_req zone=aiguard_bots burst=5 nodelay;\n" in location
 
 
 @pytest.mark.parametrize(
@@ -223,13 +313,17 @@ def test_rate_limited_bingbot(run, paths):
         ({"limit_rate": "30 per minute"}, "limit_rate must be a request rate such as 30r/m or 5r/s"),
         ({"limit_burst": -1}, "limit_burst must be a whole number of requests, 0 or more, not -1"),
         ({"probe_paths": [".env"]}, "probe path '.env' must start with '/'"),
+        ({"exempt_paths": ["health"]}, "exempt path 'health' must start with '/'"),
+        ({"exempt_paths": ["/a b"]}, "exempt path '/a b': character ' ' at position 2"),
+        ({"server_snippet_dest": None}, "missing required arguments: server_snippet_dest"),
     ],
 )
 def test_failures(run, paths, args, message):
-    failed, result, _warnings, moves = run(dict(paths, **args))
+    failed, result, _warnings, moves = run({key: value for key, value in dict(paths, **args).items()
+                                            if value is not None})
     assert failed
     assert message in result["msg"]
-    assert moves == [] and not os.path.exists(paths["dest"])
+    assert moves == [] and not any(os.path.exists(path) for path in paths.values())
 
 
 def test_browser_matches_can_be_allowed(run, paths):
@@ -240,35 +334,46 @@ def test_browser_matches_can_be_allowed(run, paths):
     assert len(samsung) == 3
     assert warnings == [f"pattern 'browsers' (user, 'SamsungBrowser') matches {label}: {agent!r}"
                         for label, agent in samsung]
+    assert result["fast_path_dropped"] == []  # no family has Samsung Internet's shape
 
 
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
-        ("no_dir", "the directory of {snippet_dest} does not exist; create {snippet_dir} first"),
+        ("no_dir", "the directory of {server_snippet_dest} does not exist; create {server_dir} first"),
         ("dest_is_dir", "{dest} is a directory; give the path of a file"),
-        ("same", "dest and snippet_dest are the same file"),
+        ("dest=server", "dest and server_snippet_dest are the same file ({dest}); give three different paths"),
+        ("dest=snippet", "dest and snippet_dest are the same file ({dest}); give three different paths"),
+        ("server=snippet", "server_snippet_dest and snippet_dest are the same file ({server_snippet_dest});"
+                           " give three different paths"),
+        ("symlink", "server_snippet_dest and snippet_dest are the same file ({server_snippet_dest})"),
     ],
 )
 def test_file_problems(run, paths, tmp_path, setup, message):
     args = dict(paths)
     if setup == "no_dir":
-        args["snippet_dest"] = str(tmp_path / "missing" / "bots.conf")
+        args["server_snippet_dest"] = str(tmp_path / "missing" / "bots.conf")
     elif setup == "dest_is_dir":
         os.mkdir(args["dest"])
-    else:
+    elif setup == "dest=server":
+        args["server_snippet_dest"] = args["dest"]
+    elif setup == "dest=snippet":
         args["snippet_dest"] = args["dest"]
+    elif setup == "server=snippet":
+        args["snippet_dest"] = args["server_snippet_dest"]
+    else:  # another name for the same file
+        os.symlink(args["server_snippet_dest"], args["snippet_dest"])
     failed, result, _warnings, moves = run(args)
     assert failed and moves == []
-    assert message.format(snippet_dir=os.path.dirname(args["snippet_dest"]), **args) in result["msg"]
-    if setup == "no_dir":  # nothing written when one of the two cannot be
-        assert not os.path.exists(args["dest"])
+    assert message.format(server_dir=os.path.dirname(args["server_snippet_dest"]), **args) in result["msg"]
+    # Nothing written when one of the three cannot be.
+    assert not os.path.isfile(args["dest"]) and not os.path.exists(args["server_snippet_dest"])
 
 
 def test_documentation_matches_the_module(run, paths, module_init, assert_documented):
     """Every option, suboption and return value is documented, and nothing more."""
     failed, result, _warnings, _moves = run(dict(paths, patterns=[{"name": "any bot", "pattern": "bot"},
-                                                                  {"name": "bing", "pattern": "bingbot"}],
+                                                                  {"name": "bing", "pattern": "bingbot"}] + DROPPING,
                                                  _ansible_diff=True))
     assert not failed
 
@@ -284,4 +389,5 @@ def test_documentation_matches_the_module(run, paths, module_init, assert_docume
     assert set(returned["patterns"]["contains"]) == set(result["patterns"][0])
     assert set(returned["duplicates"]["contains"]) == set(result["duplicates"][0])
     assert set(returned["shadowed"]["contains"]) == set(result["shadowed"][0])
+    assert set(returned["fast_path_dropped"]["contains"]) == set(result["fast_path_dropped"][0])
     yaml.safe_load(bot_filter.EXAMPLES)
