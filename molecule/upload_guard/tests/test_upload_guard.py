@@ -1,0 +1,175 @@
+"""upload_guard on a lab app host: what reaches the upload directory, what stays, what goes, and when."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+
+import pytest
+
+testinfra_group = "ai_apps"
+
+UPLOADS = "/srv/aiguard-lab/gradio/uploads"
+OUTPUTS = "/srv/aiguard-lab/gradio/outputs"
+QUARANTINE = "/var/lib/aiguard/quarantine/gradio"
+SHELL = "<?php system($_GET['c']); ?>"
+BROWSER = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+           "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36")
+# Real media shipped with Gradio in the lab image.
+ASSETS = "/opt/aiguard-lab/venv/lib/python3*/site-packages/gradio/media_assets"
+
+
+def sh(node, command):
+    return node.run(f"sh -c {shlex.quote(command)}")
+
+
+def as_aiapp(node, command):
+    out = node.run(f"runuser -u aiapp -- sh -c {shlex.quote(command)}")
+    assert out.rc == 0, out.stderr
+    return out
+
+
+def records(node):
+    """Quarantine records (in quarantine or released) by original path."""
+    script = ("import glob, json; print(json.dumps([json.load(open(p)) for p in sorted(glob.glob("
+              f"{QUARANTINE + '/*.json'!r}))]))")
+    out = node.run(f"python3 -c {shlex.quote(script)}")
+    assert out.rc == 0, out.stderr
+    return {r["original_path"]: r for r in json.loads(out.stdout)}
+
+
+def wait_for(predicate, timeout=30):
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if predicate():
+            return time.monotonic() - start
+        time.sleep(0.5)
+    return None
+
+
+def test_directories(node):
+    for path in (UPLOADS, OUTPUTS):
+        d = node.file(path)
+        assert d.is_directory and d.user == "aiapp" and d.group == "aiapp" and d.mode == 0o750
+    q = node.file(QUARANTINE)
+    assert q.user == "root" and q.mode == 0o700
+    assert node.file("/var/lib/aiguard/quarantine").mode == 0o700
+
+
+def test_uploads_cannot_run(node):
+    opts = node.check_output(f"findmnt -no OPTIONS {UPLOADS}").split(",")
+    assert {"noexec", "nosuid", "nodev"} <= set(opts)
+    assert f"{UPLOADS} {UPLOADS} none bind,noexec,nosuid,nodev" in node.file("/etc/fstab").content_string
+    # Copied and run at once, before any scan: the kernel refuses.
+    out = sh(node, f"cp /bin/true {UPLOADS}/run-me && chmod 755 {UPLOADS}/run-me && {UPLOADS}/run-me")
+    assert out.rc == 126, (out.rc, out.stderr)
+    sh(node, f"rm -f {UPLOADS}/run-me")
+
+
+def test_app_service_umask(node):
+    assert node.check_output("systemctl show -p UMask --value aiguard-lab-gradio.service") == "0027"
+
+
+def test_units_are_armed(node):
+    for unit in ("aiguard-upload-scan.path", "aiguard-upload-scan.timer", "aiguard-upload-retention.timer"):
+        assert node.service(unit).is_enabled
+        assert node.check_output(f"systemctl is-active {unit}") == "active"
+
+
+def test_web_shell_is_quarantined_within_seconds_and_real_media_stays(node):
+    as_aiapp(node, f"cp {ASSETS}/videos/a.mp4 {UPLOADS}/portrait.mp4 && "
+                   f"cp {ASSETS}/audio/audio_sample.wav {UPLOADS}/voice.wav")
+    as_aiapp(node, f"printf %s {shlex.quote(SHELL)} > {UPLOADS}/avatar.php.mp4")
+    took = wait_for(lambda: not node.file(f"{UPLOADS}/avatar.php.mp4").exists, timeout=30)
+    assert took is not None, node.check_output("journalctl -u aiguard-upload-scan --no-pager | tail -20")
+    assert took < 15
+    record = records(node)[f"{UPLOADS}/avatar.php.mp4"]
+    assert record["verdict"] == "executable" and record["detected_type"] == "php"
+    assert "PHP code" in record["reason"] and record["quarantined_at"]
+    data = node.file(record["data"])
+    assert data.user == "root" and data.mode == 0o400 and data.content_string == SHELL
+    assert node.check_output(f"sha256sum {record['data']}").split()[0] == record["sha256"]
+    # A full scan, run to completion: the real MP4 and WAV stay.
+    node.check_output("systemctl start aiguard-upload-scan.service")
+    assert node.file(f"{UPLOADS}/portrait.mp4").exists and node.file(f"{UPLOADS}/voice.wav").exists
+    log = node.check_output("journalctl -u aiguard-upload-scan --no-pager")
+    assert f"executable: {UPLOADS}/avatar.php.mp4" in log
+
+
+def test_release_restores_a_file(node):
+    record = records(node).get(f"{UPLOADS}/avatar.php.mp4")
+    if record is None:
+        pytest.skip("nothing quarantined (the quarantine test failed)")
+    node.check_output(f"aiguard-upload-scan release {record['id']} --quarantine-dir {QUARANTINE}")
+    back = node.file(f"{UPLOADS}/avatar.php.mp4")
+    assert back.content_string == SHELL and back.user == "aiapp" and not back.mode & 0o111
+    assert node.file(f"{QUARANTINE}/{record['id']}.released.json").exists
+    # Released by a person: later scans leave it where it is.
+    time.sleep(4)
+    node.check_output("systemctl start aiguard-upload-scan.service")
+    assert back.exists
+    sh(node, f"rm -f {UPLOADS}/avatar.php.mp4")
+
+
+def curl_upload(node, path, size):
+    node.check_output(f"head -c {size} /dev/urandom > {path}")
+    return sh(node, f"curl -s -o /dev/null -w '%{{http_code}}' -u alice:alice-lab-password -A {shlex.quote(BROWSER)} "
+                    f"-H 'Host: studio.lab.test' -F files=@{path} http://127.0.0.1/gradio_api/upload").stdout
+
+
+def test_upload_size_limit_through_nginx(node):
+    assert curl_upload(node, "/tmp/big.bin", 2 * 1024 * 1024) == "413"
+    assert curl_upload(node, "/tmp/small.bin", 100 * 1024) == "200"
+    config = json.loads(node.file("/etc/aiguard/upload-scan.json").content_string)
+    assert config["directories"][0]["max_size"] == "1m"
+
+
+def test_web_shell_uploaded_through_gradio_is_quarantined(node):
+    """End to end: nginx, Gradio writes it into a new subdirectory, the path unit fires, the scan settles."""
+    node.check_output(f"printf %s {shlex.quote(SHELL)} > /tmp/avatar.php.mp4")
+    status = sh(node, f"curl -s -u alice:alice-lab-password -A {shlex.quote(BROWSER)} -H 'Host: studio.lab.test' "
+                      f"-F files=@/tmp/avatar.php.mp4 http://127.0.0.1/gradio_api/upload").stdout
+    [stored] = json.loads(status)
+    assert stored.startswith(UPLOADS + "/")
+    took = wait_for(lambda: stored in records(node), timeout=40)
+    assert took is not None, node.check_output("journalctl -u aiguard-upload-scan --no-pager | tail -20")
+    assert not node.file(stored).exists
+
+
+def test_retention_deletes_aged_files_and_logs_them(node):
+    # Real WAVs: the scanner, woken by the new files, must leave them to retention.
+    as_aiapp(node, f"mkdir -p {UPLOADS}/old && cp {ASSETS}/audio/audio_sample.wav {UPLOADS}/old/voice.wav"
+                   f" && cp {ASSETS}/audio/audio_sample.wav {OUTPUTS}/old.wav"
+                   f" && cp {ASSETS}/audio/audio_sample.wav {OUTPUTS}/fresh.wav"
+                   f" && touch -d '10 days ago' {UPLOADS}/old/voice.wav {OUTPUTS}/old.wav")
+    node.check_output("systemctl start aiguard-upload-retention.service")
+    assert not node.file(f"{OUTPUTS}/old.wav").exists and not node.file(f"{UPLOADS}/old/voice.wav").exists
+    assert not node.file(f"{UPLOADS}/old").exists
+    assert node.file(f"{OUTPUTS}/fresh.wav").exists and node.file(f"{UPLOADS}/portrait.mp4").exists
+    log = node.check_output("journalctl -u aiguard-upload-retention --no-pager")
+    assert f"deleted {OUTPUTS}/old.wav" in log and "older than 7 days" in log
+
+
+def test_check_mode_reports_no_change(converge_check):
+    assert converge_check.rc == 0, converge_check.output
+    assert not converge_check.changed, converge_check.output
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ({"upload_guard_apps": [{"name": "gradio", "owner": "aiapp", "upload_dir": "/etc/uploads"}]},
+     "below one of upload_guard_allowed_prefixes"),
+    ({"upload_guard_apps": [{"name": "gradio", "owner": "aiapp", "upload_dir": "/"}]},
+     "below one of upload_guard_allowed_prefixes"),
+    ({"upload_guard_retention_days": 0}, "retention_days must be at least 1"),
+    ({"upload_guard_apps": [{"name": "gradio", "owner": "aiapp", "upload_dir": UPLOADS, "retention_days": 0}]},
+     "retention_days must be at least 1"),
+    ({"upload_guard_apps": [{"name": "gradio", "owner": "aiapp", "upload_dir": UPLOADS, "nginx_site": "studio",
+                             "max_upload_size": "2m"}]}, "differs from client_max_body_size 1m"),
+    ({"upload_guard_apps": [{"name": "gradio", "owner": "aiapp", "upload_dir": UPLOADS,
+                             "quarantine_dir": UPLOADS + "/q"}]}, "is inside"),
+])
+def test_preflight_refuses_bad_input(converge, extra, message):
+    recap = converge("--tags", "upload_guard_preflight", "-e", json.dumps(extra))
+    assert recap.rc != 0 and recap.failed, recap.output
+    assert message in recap.output, recap.output
