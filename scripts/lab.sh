@@ -105,8 +105,10 @@ up() {
       log "$name: already there, started"
       continue
     fi
+    # Like a small VM: ufw needs NET_ADMIN/NET_RAW, listen_audit SYS_PTRACE, and
+    # upload_guard SYS_ADMIN (its noexec bind mount and sandboxed services).
     args=(--detach --pull=never --name "$name" --hostname "$name" --network "$net" --label "$LABEL"
-      --cap-add NET_ADMIN --cap-add NET_RAW --cap-add SYS_PTRACE --systemd=always)
+      --cap-add NET_ADMIN --cap-add NET_RAW --cap-add SYS_PTRACE --cap-add SYS_ADMIN --systemd=always)
     for spec in ${ports//,/ }; do args+=(--publish "$spec"); done
     if ! podman run "${args[@]}" "$image" /sbin/init >/dev/null; then
       log "creating $name failed; removing the hosts this run created: ${created[*]:-none}"
