@@ -177,7 +177,7 @@ _BMFF_BRANDS = {
     b"heic": "heif", b"heix": "heif", b"hevc": "heif", b"hevx": "heif", b"mif1": "heif", b"msf1": "heif",
     b"avif": "heif", b"avis": "heif",
 }
-_BMFF_ATOMS = (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")
+_BMFF_ATOMS = frozenset((b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"))
 _BMP_DIB_SIZES = (12, 40, 52, 56, 64, 108, 124)
 _MACHO = (b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe")
 _MP3_BITRATE_BAD = (0x00, 0xF0)
@@ -198,10 +198,13 @@ _MARKERS = re.compile(
     rb")"
 )
 _MARKER_TYPES = {"php": "php", "sp": "server-page", "html": "html"}
-# What can follow the "<" of a marker: a cheap first pass over the window,
-# so the full expression only runs where one of these pairs occurs (in
-# random data about once per 4 KiB, against 16 times for "<" alone).
+# What can follow the "<" of a marker: the first pass over the window, the
+# fastest for the regex engine (in random data such a pair occurs about once
+# per 4 KiB, against 16 times for "<" alone). Where it finds one, the search
+# for the markers starts there; with the same lookahead it tries the
+# alternatives only at such pairs.
 _MARKER_START = re.compile(rb"<[?%jsSiIhHbB!]")
+_MARKER_SEARCH = re.compile(rb"<(?=[?%jsSiIhHbB!])" + _MARKERS.pattern[1:])
 # In SVG (an image that is XML) only active content counts.
 _SVG_ACTIVE = re.compile(rb"<[sS][cC][rR][iI][pP][tT]|\son[a-zA-Z]+\s*=|javascript:|<foreignObject|<iframe", re.I)
 _PDF_ACTIVE = re.compile(rb"/JavaScript|/JS\s*[(<]|/Launch|/EmbeddedFile")
@@ -216,23 +219,23 @@ _NON_TEXT = bytes(b for b in range(256) if b not in _TEXT_BYTES and b < 0x80)
 def _bmff(head):
     brand = head[8:12]
     if len(brand) < 4:
-        return Detection("mp4", "ISO BMFF header cut short")
+        return ("mp4", "ISO BMFF header cut short")
     found = _BMFF_BRANDS.get(brand)
     if found:
-        return Detection(found, f"ftyp brand {brand.decode('latin-1')!r}")
+        return (found, f"ftyp brand {brand.decode('latin-1')!r}")
     if brand.startswith(b"3g"):
-        return Detection("3gp", f"ftyp brand {brand.decode('latin-1')!r}")
-    return Detection("mp4", f"ftyp brand {brand.decode('latin-1')!r}")
+        return ("3gp", f"ftyp brand {brand.decode('latin-1')!r}")
+    return ("mp4", f"ftyp brand {brand.decode('latin-1')!r}")
 
 
 def _riff(head):
     form = head[8:12]
     if form == b"WAVE":
-        return Detection("wav")
+        return ("wav", "")
     if form == b"WEBP":
-        return Detection("webp")
+        return ("webp", "")
     if form == b"AVI ":
-        return Detection("avi")
+        return ("avi", "")
     return None
 
 
@@ -247,11 +250,11 @@ def _mpeg_audio(head):
     if layer == 0:
         # Layer bits 00 are reserved in MPEG audio; ADTS (AAC) uses them.
         if b1 & 0xF6 == 0xF0 and (b2 >> 2) & 0x0F < 13:
-            return Detection("aac", "ADTS frame header")
+            return ("aac", "ADTS frame header")
         return None
     if version == 0x08 or b2 & 0xF0 == 0xF0 or b2 & 0x0C == 0x0C:
         return None  # reserved version, bad bitrate index or sample rate
-    return Detection("mp3", "MPEG audio frame sync")
+    return ("mp3", "MPEG audio frame sync")
 
 
 def _zip(head):
@@ -259,10 +262,10 @@ def _zip(head):
         name_len = int.from_bytes(head[26:28], "little")
         name = head[30:30 + name_len]
         if name in (b"META-INF/MANIFEST.MF", b"META-INF/") or name.endswith(b".class"):
-            return Detection("jar", f"first entry {name.decode('latin-1')!r}")
-        return Detection("zip", f"first entry {name.decode('latin-1')!r}" if name else "")
+            return ("jar", f"first entry {name.decode('latin-1')!r}")
+        return ("zip", f"first entry {name.decode('latin-1')!r}" if name else "")
     if head[2:4] in (b"\x05\x06", b"\x07\x08"):
-        return Detection("zip")
+        return ("zip", "")
     return None
 
 
@@ -270,22 +273,22 @@ def _bmp(head):
     if len(head) < 18 or head[6:10] != b"\0\0\0\0":
         return None
     if int.from_bytes(head[14:18], "little") in _BMP_DIB_SIZES:
-        return Detection("bmp")
+        return ("bmp", "")
     return None
 
 
 def _pe(head):
     offset = int.from_bytes(head[0x3C:0x40], "little") if len(head) >= 0x40 else 0
     if offset and head[offset:offset + 4] == b"PE\0\0":
-        return Detection("pe", "PE signature")
-    return Detection("pe", "MZ header")
+        return ("pe", "PE signature")
+    return ("pe", "MZ header")
 
 
 def _matroska(head):
     window = head[:64]
     if b"\x42\x82\x84webm" in window or b"webm" in window:
-        return Detection("webm", "EBML doctype webm")
-    return Detection("mkv", "EBML doctype matroska" if b"matroska" in window else "EBML header")
+        return ("webm", "EBML doctype webm")
+    return ("mkv", "EBML doctype matroska" if b"matroska" in window else "EBML header")
 
 
 def _by_first_byte():
@@ -294,26 +297,26 @@ def _by_first_byte():
     def add(first, test):
         table.setdefault(first, []).append(test)
 
-    add(0x7F, lambda h: Detection("elf") if h.startswith(b"\x7fELF") else None)
+    add(0x7F, lambda h: ("elf", "") if h.startswith(b"\x7fELF") else None)
     add(ord("M"), lambda h: _pe(h) if h.startswith(b"MZ") else None)
-    add(ord("M"), lambda h: Detection("tiff", "big-endian") if h.startswith(b"MM\0*") else None)
-    add(ord("I"), lambda h: Detection("tiff", "little-endian") if h.startswith(b"II*\0") else None)
-    add(ord("I"), lambda h: Detection("mp3", "ID3 tag") if h.startswith(b"ID3") and len(h) >= 10
+    add(ord("M"), lambda h: ("tiff", "big-endian") if h.startswith(b"MM\0*") else None)
+    add(ord("I"), lambda h: ("tiff", "little-endian") if h.startswith(b"II*\0") else None)
+    add(ord("I"), lambda h: ("mp3", "ID3 tag") if h.startswith(b"ID3") and len(h) >= 10
         and h[3] < 0xFF and h[4] < 0xFF else None)
     for first in (0xFE, 0xCE, 0xCF):
-        add(first, lambda h: Detection("macho") if h[:4] in _MACHO else None)
-    add(0xCA, lambda h: Detection("java") if h.startswith(b"\xca\xfe\xba\xbe") else None)
-    add(ord("#"), lambda h: Detection("script", _shebang(h)) if h.startswith(b"#!") else None)
+        add(first, lambda h: ("macho", "") if h[:4] in _MACHO else None)
+    add(0xCA, lambda h: ("java", "") if h.startswith(b"\xca\xfe\xba\xbe") else None)
+    add(ord("#"), lambda h: ("script", _shebang(h)) if h.startswith(b"#!") else None)
     add(ord("R"), lambda h: _riff(h) if h.startswith(b"RIFF") else None)
-    add(0xFF, lambda h: Detection("jpeg") if h.startswith(b"\xff\xd8\xff") else None)
+    add(0xFF, lambda h: ("jpeg", "") if h.startswith(b"\xff\xd8\xff") else None)
     add(0xFF, _mpeg_audio)
-    add(ord("f"), lambda h: Detection("flac") if h.startswith(b"fLaC") else None)
-    add(ord("O"), lambda h: Detection("ogg") if h.startswith(b"OggS") else None)
+    add(ord("f"), lambda h: ("flac", "") if h.startswith(b"fLaC") else None)
+    add(ord("O"), lambda h: ("ogg", "") if h.startswith(b"OggS") else None)
     add(0x1A, lambda h: _matroska(h) if h.startswith(b"\x1a\x45\xdf\xa3") else None)
-    add(0x89, lambda h: Detection("png") if h.startswith(b"\x89PNG\r\n\x1a\n") and h[12:16] == b"IHDR" else None)
-    add(ord("G"), lambda h: Detection("gif") if h[:6] in (b"GIF87a", b"GIF89a") and len(h) >= 13 else None)
+    add(0x89, lambda h: ("png", "") if h.startswith(b"\x89PNG\r\n\x1a\n") and h[12:16] == b"IHDR" else None)
+    add(ord("G"), lambda h: ("gif", "") if h[:6] in (b"GIF87a", b"GIF89a") and len(h) >= 13 else None)
     add(ord("B"), lambda h: _bmp(h) if h.startswith(b"BM") else None)
-    add(ord("%"), lambda h: Detection("pdf") if h.startswith(b"%PDF-") else None)
+    add(ord("%"), lambda h: ("pdf", "") if h.startswith(b"%PDF-") else None)
     add(ord("P"), lambda h: _zip(h) if h.startswith(b"PK") else None)
     return {first: tuple(tests) for first, tests in table.items()}
 
@@ -336,19 +339,7 @@ def _text_like(head):
 
 def sniff(head):
     """The Detection for ``head``, the first bytes of a file (at most its whole content)."""
-    detection = None
-    box = head[4:8]
-    if box == b"ftyp":
-        detection = _bmff(head)
-    elif box in _BMFF_ATOMS and head[0] == 0 and int.from_bytes(head[:4], "big") >= 8:
-        detection = Detection("mov", f"QuickTime {box.decode('latin-1')!r} atom")
-    elif head:
-        for test in _FIRST.get(head[0], ()):
-            detection = test(head)
-            if detection:
-                break
-    if detection is None:
-        detection = _sniff_text(head)
+    detection = Detection(*_header(head))
     family = TYPES[detection.type].family
     if family != DANGEROUS:
         marker = find_marker(head, detection.type)
@@ -359,16 +350,36 @@ def sniff(head):
     return detection
 
 
+def _header(head):
+    """``(type, detail)`` of the header bytes alone, before the search for script markers."""
+    box = head[4:8]
+    if box == b"ftyp":
+        return _bmff(head)
+    if box in _BMFF_ATOMS and head[0] == 0 and int.from_bytes(head[:4], "big") >= 8:
+        return ("mov", f"QuickTime {box.decode('latin-1')!r} atom")
+    if head:
+        for test in _FIRST.get(head[0], ()):
+            found = test(head)
+            if found is not None:
+                return found
+    return _sniff_text(head)
+
+
 def _sniff_text(head):
     if not head or not _text_like(head[:1024]):
-        return Detection("unknown")
+        return ("unknown", "")
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith(b"<?xml") or text.startswith(b"<svg") or text.startswith(b"<!DOCTYPE svg"):
         if b"<svg" in head:
-            return Detection("svg")
+            return ("svg", "")
     if _JS_START.match(text):
-        return Detection("javascript", "JavaScript statement at the start")
-    return Detection("text")
+        return ("javascript", "JavaScript statement at the start")
+    return ("text", "")
+
+
+# Types whose active content find_marker() looks for with a search of their
+# own; for every other type it is _MARKER_SEARCH alone.
+_OWN_SEARCH = frozenset(("svg", "pdf"))
 
 
 def find_marker(head, type_name="unknown"):
@@ -380,13 +391,10 @@ def find_marker(head, type_name="unknown"):
         match = _PDF_ACTIVE.search(head)
         if match:
             return ("pdf-active", match.start(), _show(match.group()))
-    candidate = _MARKER_START.search(head)
-    while candidate is not None:
-        start = candidate.start()
-        match = _MARKERS.match(head, start)
-        if match is not None:
-            return (_MARKER_TYPES[match.lastgroup], start, _show(match.group()))
-        candidate = _MARKER_START.search(head, start + 1)
+    start = _MARKER_START.search(head)
+    match = start and _MARKER_SEARCH.search(head, start.start())
+    if match:
+        return (_MARKER_TYPES[match.lastgroup], match.start(), _show(match.group()))
     return None
 
 
@@ -520,6 +528,9 @@ def _result(path, verdict, reason, size=None, detection=None):
 
 # Looked up once: the walk calls them for every file.
 _os_open, _os_fstat, _os_read, _os_close = os.open, os.fstat, os.read, os.close
+_S_IFREG = stat.S_IFREG
+_marker_start, _marker_search = _MARKER_START.search, _MARKER_SEARCH.search
+_NO_LIMIT = float("inf")
 # Directories nested deeper than this are reported and not entered: the walk
 # holds one descriptor per level.
 MAX_DEPTH = 64
@@ -532,6 +543,8 @@ class _Walk:
     the file are still open, so a quarantine acts on exactly what was judged.
     Entries are classified from the directory listing (``d_type``, ``d_ino``)
     and ``fstat`` of the opened file or directory, without an ``lstat`` each.
+    A file the quick test of the walk allows is only counted; every other
+    file gets its verdict from judge().
     """
 
     def __init__(self, policy, counts, results, on_flagged=None, list_allowed=False, now=None, skip=()):
@@ -543,6 +556,15 @@ class _Walk:
         self.now = time.time() if now is None else now
         self.skip = frozenset(skip)
         self.newest = 0.0
+        # For the quick test of the walk: the extensions (".ext") each allowed
+        # type goes by, for the types whose markers _MARKER_SEARCH alone finds
+        # (none when every result is listed, so judge() runs for all).
+        quick = {} if list_allowed else {
+            name: frozenset("." + ext for ext in TYPES[name].extensions) for name in policy.allowed_types
+            if TYPES[name].family != DANGEROUS and name not in _OWN_SEARCH}
+        self.settings = (policy.exclude, policy.window, policy.min_age,
+                         _NO_LIMIT if policy.max_size is None else policy.max_size, quick, self.now, self.skip)
+        self.allowed = 0  # files the quick test allowed, added to the counts at the end of run()
 
     def run(self, root):
         try:
@@ -554,9 +576,12 @@ class _Walk:
             root_st = os.fstat(root_fd)
             self.root_dev = root_st.st_dev
             self.newest = max(self.newest, root_st.st_mtime)
-            self._dir(root_fd, root.rstrip("/") or "/", 0)
+            self._walk(root_fd, root.rstrip("/") or "/")
         finally:
             os.close(root_fd)
+            self.counts["scanned"] += self.allowed
+            self.counts[ALLOWED] += self.allowed
+            self.allowed = 0
 
     def report(self, path, verdict, reason, size=None, detection=None, dir_fd=None, name=None, fd=None, fst=None):
         counts = self.counts
@@ -571,57 +596,158 @@ class _Walk:
                 self.on_flagged(result, dir_fd, name, fd, fst)
         self.results.append(result)
 
-    def _dir(self, dir_fd, dir_path, depth):
+    def _walk(self, root_fd, root_path):
+        """Every entry under ``root_fd``, depth first, holding one directory descriptor per level."""
+        # One loop over a stack of open directories rather than a call per
+        # directory, and the common cases inline with the fewest steps: a
+        # subdirectory that is entered, a regular file that is allowed.
+        # Anything else, and every verdict but ALLOWED, goes through the
+        # methods below.
+        exclude, window, min_age, max_size, quick, now, skip = self.settings
+        root_dev = self.root_dev
+        allowed = 0
+        newest = 0.0
+        dir_fd, dir_path, depth = root_fd, root_path, 0
         try:
             listing = os.scandir(dir_fd)
         except OSError as exc:
             self.report(dir_path, UNREADABLE, f"cannot list the directory: {exc.strerror}")
             return
-        exclude = self.policy.exclude
-        check_file = self._file
-        with listing:
-            for entry in listing:
-                name = entry.name
-                if exclude and any(fnmatch.fnmatchcase(name, pat) for pat in exclude):
-                    continue
-                try:
-                    if entry.is_file(follow_symlinks=False):
-                        check_file(dir_fd, dir_path, name, entry.inode())
-                    elif entry.is_dir(follow_symlinks=False):
-                        self._subdir(dir_fd, dir_path, name, entry.inode(), depth)
-                    else:
-                        self._other(dir_fd, f"{dir_path}/{name}", name)
-                except FileNotFoundError:
-                    continue  # vanished since the listing
-
-    def _subdir(self, dir_fd, dir_path, name, inode, depth):
-        path = f"{dir_path}/{name}"
+        stack = []
         try:
-            sub_fd = os.open(name, _OPEN_DIR, dir_fd=dir_fd)
-        except FileNotFoundError:
-            return
-        except OSError as exc:
-            if exc.errno in (errno.ELOOP, errno.ENOTDIR):
-                self.report(path, CHANGED, "replaced by a symbolic link or file during the scan; not followed")
-            else:
-                self.report(path, UNREADABLE, f"cannot open the directory: {exc.strerror}")
-            return
-        try:
-            st = os.fstat(sub_fd)
-            if self.skip and (st.st_dev, st.st_ino) in self.skip:
-                return
-            if st.st_mtime > self.newest:
-                self.newest = st.st_mtime
-            if st.st_ino != inode:
-                self.report(path, CHANGED, "the directory was replaced during the scan; left for the next scan")
-            elif self.policy.one_filesystem and st.st_dev != self.root_dev:
-                self.report(path, NOT_REGULAR, "a mount point of another filesystem; not entered (one_filesystem)")
-            elif depth >= MAX_DEPTH:
-                self.report(path, NOT_REGULAR, f"nested more than {MAX_DEPTH} directories deep; not entered")
-            else:
-                self._dir(sub_fd, path, depth + 1)
+            while True:
+                for entry in listing:
+                    name = entry.name
+                    if exclude and any(fnmatch.fnmatchcase(name, pat) for pat in exclude):
+                        continue
+                    try:
+                        if not entry.is_file(follow_symlinks=False):
+                            if not entry.is_dir(follow_symlinks=False):
+                                self._other(dir_fd, f"{dir_path}/{name}", name)
+                                continue
+                            # A subdirectory: opened without following links,
+                            # still the listed inode, on the same filesystem.
+                            try:
+                                sub_fd = _os_open(name, _OPEN_DIR, dir_fd=dir_fd)
+                            except OSError as exc:
+                                self._subdir_failed(f"{dir_path}/{name}", exc)
+                                continue
+                            try:
+                                st = _os_fstat(sub_fd)
+                                if st.st_ino != entry.inode() or st.st_dev != root_dev or depth >= MAX_DEPTH or skip:
+                                    enter = self._subdir(f"{dir_path}/{name}", st, entry.inode(), depth)
+                                else:
+                                    enter = True
+                                    if st.st_mtime > newest:
+                                        newest = st.st_mtime
+                                if enter:
+                                    sub_listing = os.scandir(sub_fd)
+                            except OSError as exc:
+                                _os_close(sub_fd)
+                                if isinstance(exc, FileNotFoundError):
+                                    raise
+                                self.report(f"{dir_path}/{name}", UNREADABLE,
+                                            f"cannot list the directory: {exc.strerror}")
+                                continue
+                            except BaseException:
+                                _os_close(sub_fd)
+                                raise
+                            if not enter:
+                                _os_close(sub_fd)
+                                continue
+                            stack.append((dir_fd, dir_path, depth, listing))
+                            dir_fd, dir_path, depth, listing = sub_fd, f"{dir_path}/{name}", depth + 1, sub_listing
+                            break
+                        # A regular file in the listing: opened without
+                        # following links, still the listed inode and a
+                        # regular file by the fstat of the descriptor (so a
+                        # FIFO or device swapped in is never read), read once.
+                        try:
+                            fd = _os_open(name, _OPEN_FILE, dir_fd=dir_fd)
+                        except FileNotFoundError:
+                            continue
+                        except OSError as exc:
+                            self._open_failed(f"{dir_path}/{name}", exc)
+                            continue
+                        try:
+                            fst = _os_fstat(fd)
+                            mtime = fst.st_mtime
+                            if mtime > newest:
+                                newest = mtime
+                            if (fst.st_ino != entry.inode() or fst.st_mode & 0o170000 != _S_IFREG
+                                    or min_age and now - mtime < min_age):
+                                self._unsettled(f"{dir_path}/{name}", fst, entry.inode())
+                                continue
+                            try:
+                                head = _os_read(fd, window)
+                            except OSError as exc:
+                                self.report(f"{dir_path}/{name}", UNREADABLE, f"cannot read: {exc.strerror}",
+                                            fst.st_size)
+                                continue
+                            # The quick test: what judge() says ALLOWED to,
+                            # with nothing built. Read whole or a full window,
+                            # within the size limit, content of an allowed type,
+                            # no extension or one that type goes by (the name
+                            # from its first dot is ".ext", so no double
+                            # extension), no script marker. Anything else,
+                            # judge() decides.
+                            size = fst.st_size
+                            if 0 < size <= max_size and (len(head) == window or len(head) >= size):
+                                suffixes = quick.get(_header(head)[0])
+                                if suffixes is not None:
+                                    dot = name.find(".")
+                                    if dot < 0 or name[dot:].lower() in suffixes:
+                                        start = _marker_start(head)
+                                        if start is None or _marker_search(head, start.start()) is None:
+                                            allowed += 1
+                                            continue
+                            self._judge(dir_fd, dir_path, name, fd, fst, head)
+                        finally:
+                            _os_close(fd)
+                    except FileNotFoundError:
+                        continue  # vanished since the listing
+                else:
+                    # This directory is done: back to its parent's listing.
+                    listing.close()
+                    if not stack:
+                        break
+                    _os_close(dir_fd)
+                    dir_fd, dir_path, depth, listing = stack.pop()
         finally:
-            os.close(sub_fd)
+            listing.close()
+            if dir_fd != root_fd:
+                _os_close(dir_fd)
+            for parent_fd, _path, _depth, parent_listing in stack:
+                parent_listing.close()
+                if parent_fd != root_fd:
+                    _os_close(parent_fd)
+            self.allowed += allowed
+            if newest > self.newest:
+                self.newest = newest
+
+    def _subdir_failed(self, path, exc):
+        if isinstance(exc, FileNotFoundError):
+            return  # vanished since the listing
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            self.report(path, CHANGED, "replaced by a symbolic link or file during the scan; not followed")
+        else:
+            self.report(path, UNREADABLE, f"cannot open the directory: {exc.strerror}")
+
+    def _subdir(self, path, st, inode, depth):
+        """Whether to enter a subdirectory that is skipped, changed, on another filesystem or too deep."""
+        if self.skip and (st.st_dev, st.st_ino) in self.skip:
+            return False
+        if st.st_mtime > self.newest:
+            self.newest = st.st_mtime
+        if st.st_ino != inode:
+            self.report(path, CHANGED, "the directory was replaced during the scan; left for the next scan")
+        elif self.policy.one_filesystem and st.st_dev != self.root_dev:
+            self.report(path, NOT_REGULAR, "a mount point of another filesystem; not entered (one_filesystem)")
+        elif depth >= MAX_DEPTH:
+            self.report(path, NOT_REGULAR, f"nested more than {MAX_DEPTH} directories deep; not entered")
+        else:
+            return True
+        return False
 
     def _other(self, dir_fd, path, name):
         st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
@@ -639,52 +765,30 @@ class _Walk:
                     else "a device file" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
             self.report(path, NOT_REGULAR, f"{what}; never read")
 
-    def _file(self, dir_fd, dir_path, name, inode):
-        try:
-            fd = _os_open(name, _OPEN_FILE, dir_fd=dir_fd)
-        except FileNotFoundError:
+    def _open_failed(self, path, exc):
+        if exc.errno == errno.ELOOP:
+            self.report(path, CHANGED, "replaced by a symbolic link during the scan; not followed")
+        else:
+            self.report(path, UNREADABLE, f"cannot open: {exc.strerror}")
+
+    def _unsettled(self, path, fst, inode):
+        """A file that is not the regular file listed any more, or too recent to be judged."""
+        if fst.st_ino != inode or fst.st_mode & 0o170000 != _S_IFREG:
+            self.report(path, CHANGED, "replaced by another file during the scan; left for the next scan", fst.st_size)
+        else:
+            self.report(path, PENDING, f"modified less than {self.policy.min_age}s ago, maybe still being written;"
+                        " checked by a later scan", fst.st_size)
+
+    def _judge(self, dir_fd, dir_path, name, fd, fst, head):
+        """The verdict on a file read whole or up to the window, and what follows from it."""
+        size = fst.st_size
+        path = f"{dir_path}/{name}"
+        if len(head) < size and len(head) < self.policy.window:
+            # Truncated while it was read: judge it next time.
+            self.report(path, CHANGED, f"shrank from {size} bytes while it was read; left for the next scan", size)
             return
-        except OSError as exc:
-            path = f"{dir_path}/{name}"
-            if exc.errno == errno.ELOOP:
-                self.report(path, CHANGED, "replaced by a symbolic link during the scan; not followed")
-            else:
-                self.report(path, UNREADABLE, f"cannot open: {exc.strerror}")
-            return
-        try:
-            fst = _os_fstat(fd)
-            size = fst.st_size
-            if fst.st_mtime > self.newest:
-                self.newest = fst.st_mtime
-            if fst.st_ino != inode or fst.st_mode & 0o170000 != stat.S_IFREG:
-                path = f"{dir_path}/{name}"
-                self.report(path, CHANGED, "replaced by another file during the scan; left for the next scan", size)
-                return
-            policy = self.policy
-            if policy.min_age and self.now - fst.st_mtime < policy.min_age:
-                self.report(f"{dir_path}/{name}", PENDING, f"modified less than {policy.min_age}s ago, maybe still"
-                            " being written; checked by a later scan", size)
-                return
-            window = policy.window
-            try:
-                head = _os_read(fd, window)
-            except OSError as exc:
-                self.report(f"{dir_path}/{name}", UNREADABLE, f"cannot read: {exc.strerror}", size)
-                return
-            if len(head) < size and len(head) < window:
-                # Truncated while it was read: judge it next time.
-                self.report(f"{dir_path}/{name}", CHANGED,
-                            f"shrank from {size} bytes while it was read; left for the next scan", size)
-                return
-            verdict, detection, reason = judge(name, size, head, policy)
-            if verdict == ALLOWED and not self.list_allowed:
-                counts = self.counts
-                counts["scanned"] += 1
-                counts[ALLOWED] += 1
-            else:
-                self.report(f"{dir_path}/{name}", verdict, reason, size, detection, dir_fd, name, fd, fst)
-        finally:
-            _os_close(fd)
+        verdict, detection, reason = judge(name, size, head, self.policy)
+        self.report(path, verdict, reason, size, detection, dir_fd, name, fd, fst)
 
 
 def scan_tree(root, policy, now=None, list_allowed=True):

@@ -491,6 +491,32 @@ def test_pending_files_wait_for_min_age(tree):
     assert "maybe still being written" in results[0]["reason"]
 
 
+@pytest.mark.parametrize("policy", [
+    us.Policy(), EVERYTHING, us.Policy(allowed_types=("png", "text", "unknown", "svg"), max_size=3000),
+    us.Policy(window=64), us.Policy(min_age=3600),
+], ids=["default", "everything", "small", "window64", "min_age"])
+def test_walk_agrees_with_judge(tmp_path, policy):
+    """The walk's quick test for allowed files never changes a verdict: with list_allowed (judge() for every
+    file) and without, the counts are the same, and every file judge() does not allow is in both results."""
+    up = tmp_path / "uploads"
+    names = ["a.{ext}", "b.{EXT}", "c.php.{ext}", ".{ext}", "..{ext}", "noext", "d.", "e.txt", "f.{ext}.bak",
+             "g..{ext}", "h.tar.{ext}"]
+    index = 0
+    for ext, _kind, _magic, head in HEADERS:
+        for body in (head, head + b"\0" * 5000, head + b" <?php ?>", head[:3], b"", head + b"\n<svg onload=x>"):
+            for pattern in names:
+                index += 1
+                folder = up / f"{index % 7:02x}" / f"{index:05d}"
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / pattern.format(ext=ext, EXT=ext.upper())).write_bytes(body)
+    quick_counts, quick_results = us.scan([str(up)], policy, apply=False)
+    judged_counts, judged_results = us.scan([str(up)], policy, apply=False, list_allowed=True)
+    assert quick_counts == judged_counts
+    assert quick_results == [r for r in judged_results if r["verdict"] != us.ALLOWED]
+    assert quick_counts["scanned"] == index and quick_counts[us.ALLOWED] < index
+    assert (quick_counts[us.ALLOWED] > 0) is (not policy.min_age)
+
+
 def test_reads_only_the_window(tree, monkeypatch):
     big = tree / "uploads" / "big.mp4"
     big.write_bytes(HEADERS[0][3] + b"\0" * 1_000_000)
