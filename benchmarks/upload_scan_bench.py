@@ -7,13 +7,16 @@
 files and reads the same header bytes.
 
 A tree of mixed files (real header bytes of the formats AI apps take, a few
-disguised executables, scripts and polyglots, in Gradio-style hash
-subdirectories) is generated in a temporary directory (removed at the end).
-Each round times every variant once, the order rotating from round to round,
-after one untimed pass that warms the page cache; medians are reported. See
-benchmarks/README.md.
+disguised executables, scripts and polyglots) is generated in a temporary
+directory (removed at the end), in two layouts: Gradio-style hash
+subdirectories, about one directory per file (the main figures), and flat
+date directories of 1,000 files each, as Stable Diffusion WebUI stores its
+outputs. Each round times every variant once, the order rotating from round
+to round, after one untimed pass that warms the page cache; medians are
+reported. See benchmarks/README.md.
 
-Usage: .venv/bin/python benchmarks/upload_scan_bench.py [--files 20000] [--rounds 5] [--real-dir DIR]
+Usage: .venv/bin/python benchmarks/upload_scan_bench.py [--files 20000] [--rounds 5] [--layouts gradio,flat]
+       [--real-dir DIR]
 """
 
 from __future__ import annotations
@@ -71,8 +74,16 @@ def import_uploadscan():
     return uploadscan
 
 
-def generate(dest, count, seed=6):
-    """Write ``count`` files under ``dest``; return their paths and the set of the bad ones."""
+LAYOUTS = ("gradio", "flat")
+
+
+def generate(dest, count, seed=6, layout="gradio"):
+    """Write ``count`` files under ``dest``; return their paths and the set of the bad ones.
+
+    The same files (same names, sizes and bytes) in either layout: ``gradio``,
+    hash subdirectories with about one directory per file; ``flat``, date
+    directories of 1,000 files each.
+    """
     rng = random.Random(seed)
     pool = rng.randbytes(1 << 20)
     kinds = [(ext, bytes.fromhex(head)) for ext, _share, head in HEADERS]
@@ -80,7 +91,8 @@ def generate(dest, count, seed=6):
     paths = []
     bad = set()
     for index in range(count):
-        directory = dest / f"{rng.getrandbits(64):016x}"[:2] / f"{index // 4:08x}"
+        hashed = dest / f"{rng.getrandbits(64):016x}"[:2] / f"{index // 4:08x}"
+        directory = hashed if layout == "gradio" else dest / f"2026-01-{index // 1000 + 1:02d}"
         directory.mkdir(parents=True, exist_ok=True)
         is_bad = rng.random() < 0.05
         if is_bad:
@@ -153,93 +165,127 @@ def cpu_model():
     return platform.processor() or "unknown CPU"
 
 
+def time_variants(variants, rounds, label):
+    """Median wall and CPU seconds of each variant over ``rounds`` rounds, in a rotating order."""
+    for fn in variants.values():  # warm the page cache and the code
+        fn()
+    names = list(variants)
+    wall = {name: [] for name in names}
+    cpu = {name: [] for name in names}
+    for rnd in range(rounds):
+        order = names[rnd % len(names):] + names[:rnd % len(names)]
+        for name in order:
+            c0, t0 = cpu_seconds(), time.perf_counter()
+            variants[name]()
+            wall[name].append(time.perf_counter() - t0)
+            cpu[name].append(cpu_seconds() - c0)
+        print(f"{label} round {rnd + 1}: "
+              + ", ".join(f"{name.split(' (')[0]} {wall[name][-1]:.2f}s" for name in order), flush=True)
+    return ({name: statistics.median(t) for name, t in wall.items()},
+            {name: statistics.median(t) for name, t in cpu.items()})
+
+
+def layout_run(us, work, layout, args, window, with_file):
+    """Generate the tree in ``layout``, check the verdicts, time the variants; return the figures."""
+    started = time.perf_counter()
+    tree = work / layout
+    paths, bad = generate(tree, args.files, layout=layout)
+    listing = work / f"{layout}.txt"
+    listing.write_text("\n".join(paths) + "\n", encoding="utf-8")
+    directories = sum(1 for _root, _dirs, _files in os.walk(tree))
+    print(f"{layout}: generated {len(paths)} files in {directories} directories in"
+          f" {time.perf_counter() - started:.1f} s; window {window} bytes")
+
+    policy = us.Policy(window=window)
+    counts, results = us.scan([str(tree)], policy, apply=False)
+    flagged = {result["path"] for result in results if result["verdict"] != us.ALLOWED}
+    print(f"{layout}: upload_scan verdicts: {counts['allowed']} allowed, {counts['flagged']} flagged "
+          f"({', '.join(f'{v} {counts[v]}' for v in us.VERDICTS if counts[v] and v != us.ALLOWED)});"
+          f" {len(bad)} bad files generated, {len(bad - flagged)} of them missed,"
+          f" {len(flagged - bad)} good files flagged")
+    if bad != flagged:
+        sys.exit(f"{layout}: the verdicts do not match the generated files; figures not taken")
+
+    variants = {
+        "upload_scan (walk + read + verdict)": lambda: us.scan([str(tree)], policy, apply=False),
+        "bare loop (walk + open + read)": lambda: bare_read(walk(str(tree)), window),
+        "bare loop (open + read, list given)": lambda: bare_read(paths, window),
+    }
+    if with_file:
+        variants["file --mime-type (libmagic defaults)"] = lambda: libmagic(str(listing))
+        variants[f"file --mime-type -P bytes={window}"] = lambda: libmagic(str(listing), window)
+    if args.real_dir and with_file:
+        real = args.real_dir
+        variants["upload_scan on --real-dir"] = lambda: us.scan([real], us.Policy(window=window), apply=False)
+    wall, cpu = time_variants(variants, args.rounds, layout)
+    figures = {"files": len(paths), "directories": directories, "wall": wall, "cpu": cpu}
+    shutil.rmtree(tree, ignore_errors=True)
+    return figures
+
+
+def print_table(layout, figures):
+    n = figures["files"]
+    rate = {name: n / t for name, t in figures["wall"].items()}
+    cpu_rate = {name: n / t for name, t in figures["cpu"].items()}
+    scan = next(iter(rate))
+    print(f"\n{layout}: {n} files in {figures['directories']} directories")
+    print("| variant | files/s (wall) | upload_scan / variant | files per CPU second | upload_scan / variant |")
+    print("|---|---:|---:|---:|---:|")
+    for name in rate:
+        if name == "upload_scan on --real-dir":
+            continue
+        print(f"| {name} | {rate[name]:,.0f} | {rate[scan] / rate[name]:.2f} | {cpu_rate[name]:,.0f} |"
+              f" {cpu_rate[scan] / cpu_rate[name]:.2f} |")
+    names = list(rate)
+    for label, table in (("wall", rate), ("CPU", cpu_rate)):
+        if "file --mime-type (libmagic defaults)" in table:
+            print(f"{layout} {label}: faster than libmagic (defaults):"
+                  f" {table[scan] > table['file --mime-type (libmagic defaults)']}")
+        print(f"{layout} {label}: at least half the bare loop with walk: {table[scan] >= 0.5 * table[names[1]]}")
+        print(f"{layout} {label}: at least half the bare loop over a given list:"
+              f" {table[scan] >= 0.5 * table[names[2]]}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("--files", type=int, default=20000, help="files in the generated tree (default 20000)")
+    parser.add_argument("--files", type=int, default=20000, help="files in each generated tree (default 20000)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds, each timing every variant (default 5)")
     parser.add_argument("--window", type=int, default=None, help="bytes read per file (default: upload_scan's)")
+    parser.add_argument("--layouts", default=",".join(LAYOUTS),
+                        help="tree layouts to time, the first with libmagic too (default gradio,flat)")
     parser.add_argument("--real-dir", help="also time a directory of real uploads (read only)")
-    parser.add_argument("--tmp", help="where to generate the tree (default: the system's temporary directory)")
+    parser.add_argument("--tmp", help="where to generate the trees (default: the system's temporary directory)")
     args = parser.parse_args()
+    layouts = [layout for layout in args.layouts.split(",") if layout]
+    unknown = sorted(set(layouts) - set(LAYOUTS))
+    if unknown or not layouts:
+        parser.error(f"--layouts: choose from {', '.join(LAYOUTS)}")
 
     us = import_uploadscan()
     window = args.window or us.WINDOW
     have_file = shutil.which("file") is not None
     if not have_file:
         print("libmagic: `file` is not installed (apt-get install file); its variants are skipped")
+    if args.real_dir and not os.path.isdir(args.real_dir):
+        print(f"--real-dir {args.real_dir} is absent: skipping the real-data variant")
+        args.real_dir = None
 
     work = Path(tempfile.mkdtemp(prefix="aiguard-upload-bench-", dir=args.tmp))
     try:
-        started = time.perf_counter()
-        tree = work / "uploads"
-        paths, bad = generate(tree, args.files)
-        listing = work / "files.txt"
-        listing.write_text("\n".join(paths) + "\n", encoding="utf-8")
-        print(f"generated {len(paths)} files in {time.perf_counter() - started:.1f} s; window {window} bytes")
-
-        policy = us.Policy(window=window)
-        counts, results = us.scan([str(tree)], policy, apply=False)
-        flagged = {result["path"] for result in results if result["verdict"] != us.ALLOWED}
-        print(f"upload_scan verdicts: {counts['allowed']} allowed, {counts['flagged']} flagged "
-              f"({', '.join(f'{v} {counts[v]}' for v in us.VERDICTS if counts[v] and v != us.ALLOWED)});"
-              f" {len(bad)} bad files generated, {len(bad - flagged)} of them missed,"
-              f" {len(flagged - bad)} good files flagged")
-
-        variants = {
-            "upload_scan (walk + read + verdict)": lambda: us.scan([str(tree)], policy, apply=False),
-            "bare loop (walk + open + read)": lambda: bare_read(walk(str(tree)), window),
-            "bare loop (open + read, list given)": lambda: bare_read(paths, window),
-        }
-        if have_file:
-            variants["file --mime-type (libmagic defaults)"] = lambda: libmagic(str(listing))
-            variants[f"file --mime-type -P bytes={window}"] = lambda: libmagic(str(listing), window)
-        real = None
-        if args.real_dir:
-            if os.path.isdir(args.real_dir):
-                real = args.real_dir
-                variants["upload_scan on --real-dir"] = lambda: us.scan([real], us.Policy(window=window), apply=False)
-            else:
-                print(f"--real-dir {args.real_dir} is absent: skipping the real-data variant")
-
-        for fn in variants.values():  # warm the page cache and the code
-            fn()
-        names = list(variants)
-        wall = {name: [] for name in names}
-        cpu = {name: [] for name in names}
-        for rnd in range(args.rounds):
-            order = names[rnd % len(names):] + names[:rnd % len(names)]
-            for name in order:
-                c0, t0 = cpu_seconds(), time.perf_counter()
-                variants[name]()
-                wall[name].append(time.perf_counter() - t0)
-                cpu[name].append(cpu_seconds() - c0)
-            print(f"round {rnd + 1}: " + ", ".join(f"{name.split(' (')[0]} {wall[name][-1]:.2f}s" for name in order),
-                  flush=True)
-
-        n = len(paths)
-        rate = {name: n / statistics.median(t) for name, t in wall.items()}
-        cpu_rate = {name: n / statistics.median(t) for name, t in cpu.items()}
-        print(f"\n{cpu_model()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {n} files,"
-              f" window {window} bytes, {args.rounds} rounds, medians")
-        scan = names[0]
-        print("| variant | files/s (wall) | upload_scan / variant | files per CPU second | upload_scan / variant |")
-        print("|---|---:|---:|---:|---:|")
-        for name in names:
-            if name == "upload_scan on --real-dir":
-                continue
-            print(f"| {name} | {rate[name]:,.0f} | {rate[scan] / rate[name]:.2f} | {cpu_rate[name]:,.0f} |"
-                  f" {cpu_rate[scan] / cpu_rate[name]:.2f} |")
-        if real:
-            count = us.scan([real], us.Policy(window=window), apply=False)[0]["scanned"]
-            print(f"\nreal data: {count} entries in {statistics.median(wall['upload_scan on --real-dir']):.3f} s")
-        print()
-        for label, table in (("wall", rate), ("CPU", cpu_rate)):
-            if have_file:
-                print(f"{label}: faster than libmagic (defaults): {table[scan] > table[names[3]]}")
-            print(f"{label}: at least half the bare loop with walk: {table[scan] >= 0.5 * table[names[1]]}")
-            print(f"{label}: at least half the bare loop over a given list: {table[scan] >= 0.5 * table[names[2]]}")
+        results = {}
+        for index, layout in enumerate(layouts):
+            results[layout] = layout_run(us, work, layout, args, window, have_file and index == 0)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    load = os.getloadavg()
+    print(f"\n{cpu_model()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, window {window} bytes,"
+          f" {args.rounds} rounds, medians; load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    for layout, figures in results.items():
+        print_table(layout, figures)
+    first = results[layouts[0]]
+    if args.real_dir:
+        count = us.scan([args.real_dir], us.Policy(window=window), apply=False)[0]["scanned"]
+        print(f"\nreal data: {count} entries in {first['wall']['upload_scan on --real-dir']:.3f} s")
 
 
 if __name__ == "__main__":
