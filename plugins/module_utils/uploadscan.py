@@ -607,7 +607,7 @@ class _Walk:
         root_dev = self.root_dev
         allowed = 0
         newest = 0.0
-        dir_fd, dir_path, depth = root_fd, root_path, 0
+        dir_fd, dir_path, depth, dir_dev = root_fd, root_path, 0, root_dev
         try:
             listing = os.scandir(dir_fd)
         except OSError as exc:
@@ -634,8 +634,8 @@ class _Walk:
                                 continue
                             try:
                                 st = _os_fstat(sub_fd)
-                                if st.st_ino != entry.inode() or st.st_dev != root_dev or depth >= MAX_DEPTH or skip:
-                                    enter = self._subdir(f"{dir_path}/{name}", st, entry.inode(), depth)
+                                if st.st_ino != entry.inode() or st.st_dev != dir_dev or depth >= MAX_DEPTH or skip:
+                                    enter = self._subdir(f"{dir_path}/{name}", st, entry.inode(), depth, dir_dev)
                                 else:
                                     enter = True
                                     if st.st_mtime > newest:
@@ -655,8 +655,9 @@ class _Walk:
                             if not enter:
                                 _os_close(sub_fd)
                                 continue
-                            stack.append((dir_fd, dir_path, depth, listing))
-                            dir_fd, dir_path, depth, listing = sub_fd, f"{dir_path}/{name}", depth + 1, sub_listing
+                            stack.append((dir_fd, dir_path, depth, dir_dev, listing))
+                            dir_fd, dir_path, depth, dir_dev, listing = (sub_fd, f"{dir_path}/{name}", depth + 1,
+                                                                         st.st_dev, sub_listing)
                             break
                         # A regular file in the listing: opened without
                         # following links, still the listed inode and a
@@ -712,12 +713,12 @@ class _Walk:
                     if not stack:
                         break
                     _os_close(dir_fd)
-                    dir_fd, dir_path, depth, listing = stack.pop()
+                    dir_fd, dir_path, depth, dir_dev, listing = stack.pop()
         finally:
             listing.close()
             if dir_fd != root_fd:
                 _os_close(dir_fd)
-            for parent_fd, _path, _depth, parent_listing in stack:
+            for parent_fd, _path, _depth, _dev, parent_listing in stack:
                 parent_listing.close()
                 if parent_fd != root_fd:
                     _os_close(parent_fd)
@@ -733,17 +734,22 @@ class _Walk:
         else:
             self.report(path, UNREADABLE, f"cannot open the directory: {exc.strerror}")
 
-    def _subdir(self, path, st, inode, depth):
+    def _subdir(self, path, st, inode, depth, parent_dev):
         """Whether to enter a subdirectory that is skipped, changed, on another filesystem or too deep."""
         if self.skip and (st.st_dev, st.st_ino) in self.skip:
             return False
         if st.st_mtime > self.newest:
             self.newest = st.st_mtime
-        if st.st_ino != inode:
+        if st.st_dev != parent_dev:
+            # A mount point: the listing shows the inode of the directory the
+            # mount covers, so only the device tells it apart.
+            if self.policy.one_filesystem:
+                self.report(path, NOT_REGULAR, "a mount point of another filesystem; not entered (one_filesystem)")
+                return False
+        elif st.st_ino != inode:
             self.report(path, CHANGED, "the directory was replaced during the scan; left for the next scan")
-        elif self.policy.one_filesystem and st.st_dev != self.root_dev:
-            self.report(path, NOT_REGULAR, "a mount point of another filesystem; not entered (one_filesystem)")
-        elif depth >= MAX_DEPTH:
+            return False
+        if depth >= MAX_DEPTH:
             self.report(path, NOT_REGULAR, f"nested more than {MAX_DEPTH} directories deep; not entered")
         else:
             return True

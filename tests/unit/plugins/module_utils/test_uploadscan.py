@@ -425,6 +425,39 @@ def test_links_and_special_files_are_never_followed_or_moved(tree):
     assert secret.exists() and os.path.islink(up / "innocent.mp4") and os.path.exists(up / "pipe.wav")
 
 
+@pytest.fixture
+def mounted(tree):
+    """A tmpfs mounted inside the upload tree, holding one web shell (needs root and mount)."""
+    point = tree / "uploads" / "mnt"
+    point.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "aiguard-test", str(point)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        (point / "shell.php.mp4").write_bytes(b"<?php system($_GET['c']); ?>")
+        yield point
+    finally:
+        subprocess.run(["umount", str(point)], check=False)
+
+
+@pytest.mark.parametrize("one_filesystem", [True, False])
+def test_mount_points_inside_the_tree(mounted, one_filesystem):
+    # A mount point's listed inode is that of the directory under the mount,
+    # so it must be told apart by its device, not reported as replaced.
+    counts, results = us.scan([str(mounted.parent)], us.Policy(one_filesystem=one_filesystem))
+    by_path = {r["path"]: r for r in results}
+    if one_filesystem:
+        assert by_path[str(mounted)]["verdict"] == us.NOT_REGULAR
+        assert "another filesystem" in by_path[str(mounted)]["reason"]
+        assert counts["scanned"] == 5 and counts[us.CHANGED] == 0
+    else:
+        assert by_path[str(mounted / "shell.php.mp4")]["verdict"] == us.EXECUTABLE
+        assert counts["scanned"] == 5 and counts[us.CHANGED] == 0 and counts["flagged"] == 2
+
+
 def test_unreadable_file(tree, monkeypatch):
     path = tree / "uploads" / "locked.mp4"
     path.write_bytes(HEADERS[0][3])
