@@ -99,8 +99,8 @@ def converge():
 def converge_check():
     """Run the scenario's converge playbook again in check and diff mode.
 
-    The scenario sequence also runs Molecule's own ``check`` step; that one
-    shows the diff but does not fail on changes, so this fixture is what
+    Molecule's own ``check`` step shows the diff but does not fail on
+    changes; the shared sequence leaves it out and this fixture is what
     asserts that a converged host reports no change in check mode.
     """
     recap = run_converge("--check", "--diff")
