@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import time
 
 import pytest
 
@@ -19,6 +20,8 @@ CLIENT = "aiguard-certbot-tls-pebble"
 ACME_HOSTS = ["aiguard-certbot-tls-bookworm", "aiguard-certbot-tls-trixie"]
 SELFSIGNED = "aiguard-certbot-tls-selfsigned"
 ROOT = "/tmp/pebble-root.pem"
+# A current desktop browser: curl's own user agent is dropped by nginx_auth's bot filter.
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 CA_BUNDLE = "/etc/letsencrypt/aiguard-acme-ca.pem"
 
 
@@ -54,8 +57,9 @@ def acme_only(node):
 
 
 def curl(client, url, *opts):
-    cmd = ["curl", "-sS", "--max-time", "20", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", *opts, url]
-    return client.check_output(" ".join(shlex.quote(c) for c in cmd))
+    cmd = ["curl", "-sS", "--max-time", "20", "-A", BROWSER, "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}",
+           *opts, url]
+    return client.check_output(" ".join(shlex.quote(c) for c in cmd)).strip()
 
 
 # ------------------------------------------------------------------ TLS from outside
@@ -75,15 +79,17 @@ def test_only_tls_12_and_13(client, target, version, accepted):
     if accepted:
         assert out.rc == 0 and re.search(r"Protocol\s*:\s*TLSv1\.[23]", out.stdout), out.stdout
     else:
-        assert out.rc != 0 and not re.search(r"Protocol\s*:\s*TLSv1(\.1)?\s*$", out.stdout, re.M), out.stdout
+        # The ClientHello went out and the server answered with a protocol_version alert
+        # (not a client that refused to offer the version in the first place).
+        assert out.rc != 0 and "alert protocol version" in out.stdout, out.stdout
 
 
 @pytest.mark.parametrize("target", ACME_HOSTS)
 def test_site_is_served_over_https(client, target):
     name = fqdn(target)
     # nginx_auth's own robots.txt and basic auth, now behind TLS.
-    assert curl(client, f"https://{name}/robots.txt", "--cacert", ROOT) == "200 "
-    assert curl(client, f"https://{name}/", "--cacert", ROOT, "-A", "Mozilla/5.0 Firefox/133.0") == "401 "
+    assert curl(client, f"https://{name}/robots.txt", "--cacert", ROOT) == "200"
+    assert curl(client, f"https://{name}/", "--cacert", ROOT) == "401"
 
 
 @pytest.mark.parametrize("target", ACME_HOSTS + [SELFSIGNED])
@@ -101,7 +107,7 @@ def test_acme_path_stays_on_http(client, host_of, target):
         body = client.check_output(f"curl -sS --max-time 20 http://{fqdn(target)}/.well-known/acme-challenge/aiguard-probe")
         assert body.strip() == "probe-token"
         # Without auth and without redirect: what the CA's validator needs.
-        assert curl(client, f"http://{fqdn(target)}/.well-known/acme-challenge/missing") == "404 "
+        assert curl(client, f"http://{fqdn(target)}/.well-known/acme-challenge/missing") == "404"
     finally:
         node.run(f"rm -f {probe}")
 
@@ -159,6 +165,11 @@ def test_renewal_runs_the_deploy_hook_and_nginx_serves_the_new_certificate(node,
     out = node.run(f"REQUESTS_CA_BUNDLE={CA_BUNDLE} certbot renew --force-renewal --no-random-sleep-on-renew")
     assert out.rc == 0, out.stdout + out.stderr
     assert "aiguard-certbot" in node.check_output("journalctl -t aiguard-certbot --no-pager -n 5")
+    # Old workers finish their connections after a reload; new ones serve the new certificate.
+    for _ in range(20):
+        if served_serial(client, target) != before:
+            break
+        time.sleep(0.5)
     assert served_serial(client, target) != before
 
 
@@ -191,10 +202,12 @@ def test_unresolvable_name_fails_with_the_cas_reason_and_keeps_the_certificate(c
     before = served_serial(client, target)
     sites = [{"name": "studio", "server_names": ["{{ inventory_hostname }}.dns.podman", "nowhere.invalid"],
               "default_server": True, "upstream": "127.0.0.1:7860", "tls": True}]
-    recap = converge("--limit", target, "-e", json.dumps({"nginx_auth_sites": sites}))
+    # The Pebble host stays in the run: the converge reads its API's CA first.
+    limit = f"{target},{CLIENT}"
+    recap = converge("--limit", limit, "-e", json.dumps({"nginx_auth_sites": sites}))
     assert recap.rc != 0 and target in recap.failed, recap.output
     assert "could not reissue certificate studio" in recap.output
     assert "nowhere.invalid" in recap.output
     assert served_serial(client, target) == before
     # Back to the converged state for the scenario's other checks.
-    assert converge("--limit", target).rc == 0
+    assert converge("--limit", limit).rc == 0
