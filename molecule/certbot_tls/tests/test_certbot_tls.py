@@ -211,3 +211,29 @@ def test_unresolvable_name_fails_with_the_cas_reason_and_keeps_the_certificate(c
     assert served_serial(client, target) == before
     # Back to the converged state for the scenario's other checks.
     assert converge("--limit", limit).rc == 0
+
+
+@pytest.mark.parametrize(("bad", "message"), [
+    ({"certbot_tls_webroot": "/srv/elsewhere"}, "http-01 needs nginx_auth_acme_webroot set to certbot_tls_webroot"),
+    ({"certbot_tls_acme_directory": "http://insecure.lab.test/dir"}, "https:// ACME directory URL"),
+    ({"certbot_tls_eab_kid": "kid-without-key"}, "go together"),
+    ({"certbot_tls_expiry_fail_days": 60}, "between 0 and certbot_tls_renew_before_days"),
+    ({"certbot_tls_mode": "ownca"}, "ownca needs certbot_tls_ownca_certificate"),
+    ({"nginx_auth_sites": [{"name": "studio", "server_names": ["_"], "upstream": "127.0.0.1:7860", "tls": True}]},
+     "needs at least one DNS name besides '_'"),
+])
+def test_bad_variables_fail_in_preflight(converge, host_of, bad, message):
+    target = ACME_HOSTS[0]
+    node = host_of(target)
+    # nginx_auth runs first and applies its own (valid) part of the variables; certbot_tls's
+    # preflight must stop before the certificates change.
+    state = "readlink -f /etc/ssl/aiguard/studio/fullchain.pem; ls /etc/letsencrypt/renewal"
+    if "nginx_auth_sites" not in bad:
+        state += "; readlink /etc/nginx/aiguard/active"
+    before = node.check_output(state)
+    limit = f"{target},{CLIENT}"
+    recap = converge("--limit", limit, "-e", json.dumps(bad))
+    assert recap.rc != 0 and target in recap.failed and message in recap.output, recap.output
+    assert node.check_output(state) == before
+    if "nginx_auth_sites" in bad:
+        assert converge("--limit", limit).rc == 0
