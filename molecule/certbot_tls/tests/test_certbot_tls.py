@@ -23,6 +23,7 @@ ROOT = "/tmp/pebble-root.pem"
 # A current desktop browser: curl's own user agent is dropped by nginx_auth's bot filter.
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 CA_BUNDLE = "/etc/letsencrypt/aiguard-acme-ca.pem"
+PEBBLE_DIR = f"https://{CLIENT}.dns.podman:14000/dir"
 
 
 def fqdn(host):
@@ -153,7 +154,9 @@ def test_timer_service_renews_nothing_when_nothing_is_due(node):
 
 def test_renew_dry_run_against_pebble(node):
     acme_only(node)
-    out = node.run(f"REQUESTS_CA_BUNDLE={CA_BUNDLE} certbot renew --dry-run --no-random-sleep-on-renew")
+    # --server on the command line: without it, certbot's --dry-run swaps the lineage's
+    # ACME directory for Let's Encrypt staging (seen with certbot 2.1).
+    out = node.run(f"REQUESTS_CA_BUNDLE={CA_BUNDLE} certbot renew --dry-run --no-random-sleep-on-renew --server {PEBBLE_DIR}")
     assert out.rc == 0, out.stdout + out.stderr
     assert "simulated renewal" in (out.stdout + out.stderr).lower() or "succeeded" in (out.stdout + out.stderr)
 
