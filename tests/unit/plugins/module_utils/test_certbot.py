@@ -58,11 +58,12 @@ def test_parse_renewal_fixture():
     conf = cb.parse_renewal_conf((FIXTURES / "renewal-webroot.conf").read_text())
     assert conf["top"]["cert"] == "/etc/letsencrypt/live/studio/cert.pem"
     assert conf["top"]["version"] == "2.1.0"
-    assert conf["renewalparams"]["server"] == PEBBLE
+    assert conf["renewalparams"]["server"] == "https://aiguard-certbot-tls-pebble.dns.podman:14000/dir"
     assert conf["renewalparams"]["webroot_path"] == ["/var/www/aiguard-acme"]
     assert conf["renewalparams"]["key_type"] == "ecdsa"
-    assert conf["webroot_map"] == {"studio.lab.test": "/var/www/aiguard-acme",
-                                   "www.studio.lab.test": "/var/www/aiguard-acme"}
+    assert conf["renewalparams"]["elliptic_curve"] == "secp256r1"
+    assert conf["renewalparams"]["authenticator"] == "webroot"
+    assert conf["webroot_map"] == {"aiguard-certbot-tls-bookworm.dns.podman": "/var/www/aiguard-acme"}
 
 
 @pytest.mark.parametrize(
