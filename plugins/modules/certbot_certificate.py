@@ -269,8 +269,12 @@ def main() -> None:
         supports_check_mode=True,
     )
     p = module.params
-    if not HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib("cryptography"))
+    # On a fresh host in check mode the package that brings cryptography is
+    # not installed yet; with no lineage there is nothing to read, so the
+    # plan (issue) needs no cryptography.
+    if not HAS_CRYPTOGRAPHY and (not module.check_mode
+                                 or os.path.exists(os.path.join(p["config_dir"], "renewal", p["name"] + ".conf"))):
+        module.fail_json(msg=missing_required_lib("cryptography") + " (Debian: python3-cryptography)")
     if not p["domains"] or any(not d.strip() for d in p["domains"]):
         module.fail_json(msg=f"domains of certificate {p['name']}: give at least one name, and no empty ones")
     if bool(p["eab_kid"]) != bool(p["eab_hmac_key"]):

@@ -124,6 +124,22 @@ def test_check_mode_plans_without_running(run, certbot):
     assert result["diff"]["before"] == "(no certificate)\n" and "issue" in result["diff"]["after"]
 
 
+def test_check_mode_on_a_fresh_host_needs_no_cryptography(run, certbot, monkeypatch):
+    # Fresh host in check mode: python3-cryptography (like certbot) is not installed yet.
+    monkeypatch.setattr(certbot_certificate, "HAS_CRYPTOGRAPHY", False)
+    failed, result = run(check_mode=True)
+    assert not failed and result["changed"] and result["action"] == "issue" and certbot() == []
+    failed, result = run()
+    assert failed and "cryptography" in result["msg"] and certbot() == []
+
+
+def test_check_mode_with_a_lineage_needs_cryptography(run, certbot, monkeypatch):
+    assert not run()[0]
+    monkeypatch.setattr(certbot_certificate, "HAS_CRYPTOGRAPHY", False)
+    failed, result = run(check_mode=True)
+    assert failed and "python3-cryptography" in result["msg"]
+
+
 @pytest.mark.parametrize(
     ("change", "action", "reason"),
     [
