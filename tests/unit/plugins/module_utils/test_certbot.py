@@ -244,36 +244,32 @@ def test_certbot_argv_refuses_none():
 
 # ---------------------------------------------------------------- failures
 
-# Modelled on certbot 2.x's messages (auth_handler and main); to be replaced
-# by captures from the certbot_tls scenario (see fixtures/certbot/README.md).
-CHALLENGE_FAILED = """Saving debug log to /var/log/letsencrypt/letsencrypt.log
-Requesting a certificate for nowhere.lab.test
+# Captured from certbot 2.1.0 (Debian 12) and 4.0.0 (Debian 13) against Pebble
+# in the certbot_tls scenario (see fixtures/certbot/README.md).
+FAILURES = [
+    ("unresolvable", "the CA reported: Domain: nowhere.invalid Type: connection Detail: Get ", "no such host"),
+    ("refused", "the CA reported: Domain: aiguard-certbot-tls-pebble.dns.podman Type: connection Detail: Get ",
+     "connect: connection refused"),
+    ("untrusted-ca", "An unexpected error occurred: requests.exceptions.SSLError: ", "CERTIFICATE_VERIFY_FAILED"),
+]
 
-Certbot failed to authenticate some domains (authenticator: webroot). The Certificate Authority reported these problems:
-  Domain: nowhere.lab.test
-  Type:   dns
-  Detail: DNS problem: NXDOMAIN looking up A for nowhere.lab.test
 
-Hint: The Certificate Authority failed to download the temporary challenge files created by Certbot.
-
-Some challenges have failed.
-Ask for help or search for solutions at https://community.letsencrypt.org. See the logfile for more details.
-"""
-UNEXPECTED = """Saving debug log to /var/log/letsencrypt/letsencrypt.log
-An unexpected error occurred:
-requests.exceptions.SSLError: certificate verify failed
-Ask for help or search for solutions at https://community.letsencrypt.org. See the logfile for more details.
-"""
+@pytest.mark.parametrize("release", ["bookworm", "trixie"])
+@pytest.mark.parametrize(("case", "start", "detail"), FAILURES)
+def test_failure_reason_of_real_certbot_output(release, case, start, detail):
+    output = (FIXTURES / f"failure-{case}-certbot-{release}.txt").read_text()
+    reason = cb.failure_reason(output)
+    assert reason.startswith(start) and detail in reason, reason
+    # The reason, not certbot's generic advice around it.
+    assert "Hint:" not in reason and "Ask for help" not in reason and "\n" not in reason
 
 
 @pytest.mark.parametrize(
     ("output", "expected"),
     [
-        (CHALLENGE_FAILED, "the CA reported: Domain: nowhere.lab.test Type: dns Detail: DNS problem: NXDOMAIN"),
-        (UNEXPECTED, "An unexpected error occurred: requests.exceptions.SSLError: certificate verify failed"),
         ("", "certbot failed without output"),
         ("one\ntwo\nthree\nfour\n", "two three four"),
     ],
 )
-def test_failure_reason(output, expected):
-    assert cb.failure_reason(output).startswith(expected)
+def test_failure_reason_fallbacks(output, expected):
+    assert cb.failure_reason(output) == expected
