@@ -78,7 +78,9 @@ def test_only_tls_12_and_13(client, target, version, accepted):
     # SECLEVEL=0 lets the client offer TLS 1.0/1.1 at all: the refusal must come from the server.
     out = s_client(client, target, version, "-cipher", "DEFAULT@SECLEVEL=0")
     if accepted:
-        assert out.rc == 0 and re.search(r"Protocol\s*:\s*TLSv1\.[23]", out.stdout), out.stdout
+        # "New, TLSv1.3, Cipher is ...": the session line (no "Protocol :" block when tickets are off).
+        found = re.search(r"^New, (TLSv1\.[0-3]), Cipher is", out.stdout, re.M)
+        assert out.rc == 0 and found and found.group(1) == "TLSv1." + version[-1], out.stdout
     else:
         # The ClientHello went out and the server answered with a protocol_version alert
         # (not a client that refused to offer the version in the first place).
@@ -134,6 +136,14 @@ def test_certificate_paths_point_into_the_lineage(node):
     assert not node.file("/etc/letsencrypt/renewal/studio-0001.conf").exists
 
 
+def test_issued_once(node):
+    # converge, check and idempotence ran; only the first contacted the CA (before the
+    # renewal tests below add a second version to the lineage).
+    acme_only(node)
+    assert node.check_output("ls /etc/letsencrypt/archive/studio").split() == [
+        "cert1.pem", "chain1.pem", "fullchain1.pem", "privkey1.pem"]
+
+
 def test_certbot_timer_is_the_only_renewal(node):
     acme_only(node)
     assert node.run("systemctl is-active certbot.timer").stdout.strip() == "active"
@@ -183,18 +193,12 @@ def test_check_mode_reports_no_change(converge_check):
     assert converge_check.failed == {}, converge_check.output
 
 
-def test_second_converge_issues_nothing(converge, client):
-    before = {t: served_serial(client, t) for t in ACME_HOSTS}
-    recap = converge()
-    assert recap.rc == 0 and recap.changed == {}, recap.output
-    assert {t: served_serial(client, t) for t in ACME_HOSTS} == before
-
-
 def test_expiry_audit_fails_in_check_mode(converge):
     # Pebble issues for five years; a 5000-day threshold makes every certificate "about to expire".
-    recap = converge("--check", "-e", json.dumps({"certbot_tls_expiry_fail_days": 5000,
-                                                  "certbot_tls_renew_before_days": 5000,
-                                                  "certbot_tls_selfsigned_days": 5001}))
+    # The report's tasks alone, as a quick audit runs them: --check --tags certbot_tls_report.
+    recap = converge("--check", "--tags", "certbot_tls_report",
+                     "-e", json.dumps({"certbot_tls_expiry_fail_days": 5000, "certbot_tls_renew_before_days": 5000,
+                                       "certbot_tls_selfsigned_days": 5001}))
     assert recap.rc != 0
     assert set(recap.failed) >= set(ACME_HOSTS), recap.output
     assert "expiring within certbot_tls_expiry_fail_days" in recap.output
@@ -216,7 +220,7 @@ def test_unresolvable_name_fails_with_the_cas_reason_and_keeps_the_certificate(c
     assert converge("--limit", limit).rc == 0
 
 
-@pytest.mark.parametrize(("bad", "message"), [
+BAD_VARIABLES = [
     ({"certbot_tls_webroot": "/srv/elsewhere"}, "http-01 needs nginx_auth_acme_webroot set to certbot_tls_webroot"),
     ({"certbot_tls_acme_directory": "http://insecure.lab.test/dir"}, "https:// ACME directory URL"),
     ({"certbot_tls_eab_kid": "kid-without-key"}, "go together"),
@@ -224,19 +228,52 @@ def test_unresolvable_name_fails_with_the_cas_reason_and_keeps_the_certificate(c
     ({"certbot_tls_mode": "ownca"}, "ownca needs certbot_tls_ownca_certificate"),
     ({"nginx_auth_sites": [{"name": "studio", "server_names": ["_"], "upstream": "127.0.0.1:7860", "tls": True}]},
      "needs at least one DNS name besides '_'"),
-])
-def test_bad_variables_fail_in_preflight(converge, host_of, bad, message):
-    target = ACME_HOSTS[0]
-    node = host_of(target)
-    # nginx_auth runs first and applies its own (valid) part of the variables; certbot_tls's
-    # preflight must stop before the certificates change.
-    state = "readlink -f /etc/ssl/aiguard/studio/fullchain.pem; ls /etc/letsencrypt/renewal"
-    if "nginx_auth_sites" not in bad:
-        state += "; readlink /etc/nginx/aiguard/active"
+]
+
+
+@pytest.mark.parametrize(("bad", "message"), BAD_VARIABLES)
+def test_bad_variables_fail_in_preflight(converge, bad, message):
+    # Only the preflight's tasks (one run each would take minutes): each message names the variable.
+    recap = converge("--limit", f"{ACME_HOSTS[0]},{CLIENT}", "--tags", "certbot_tls_preflight", "-e", json.dumps(bad))
+    assert recap.rc != 0 and ACME_HOSTS[0] in recap.failed and message in recap.output, recap.output
+
+
+def test_bad_variable_changes_nothing(converge, host_of):
+    # A whole run: nginx_auth applies its own (valid) part first; certbot_tls's preflight
+    # stops before any certificate or nginx configuration changes.
+    node = host_of(ACME_HOSTS[0])
+    state = ("readlink -f /etc/ssl/aiguard/studio/fullchain.pem; ls /etc/letsencrypt/renewal;"
+             " readlink /etc/nginx/aiguard/active; find /etc/nginx/aiguard/active/ -type f -exec sha256sum {} + | sort")
     before = node.check_output(state)
-    limit = f"{target},{CLIENT}"
-    recap = converge("--limit", limit, "-e", json.dumps(bad))
-    assert recap.rc != 0 and target in recap.failed and message in recap.output, recap.output
+    bad, message = BAD_VARIABLES[0]
+    recap = converge("--limit", f"{ACME_HOSTS[0]},{CLIENT}", "-e", json.dumps(bad))
+    assert recap.rc != 0 and ACME_HOSTS[0] in recap.failed and message in recap.output, recap.output
     assert node.check_output(state) == before
-    if "nginx_auth_sites" in bad:
+
+
+def test_internal_ca_mode_with_rsa_keys(converge, client, host_of):
+    # ownca with RSA keys on the self-signed target: the chain validates against the
+    # internal CA alone, nginx serves an RSA key, then the target goes back to self-signed.
+    client.check_output(
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj '/CN=aiguard test internal CA'"
+        " -keyout /tmp/ownca.key -out /tmp/ownca.crt"
+        " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>&1")
+    ownca = {"certbot_tls_mode": "ownca", "certbot_tls_key_type": "rsa", "certbot_tls_rsa_key_size": 3072,
+             "certbot_tls_ownca_certificate": client.file("/tmp/ownca.crt").content_string,
+             "certbot_tls_ownca_privatekey": client.file("/tmp/ownca.key").content_string}
+    limit = f"{SELFSIGNED},{CLIENT}"
+    recap = converge("--limit", limit, "-e", json.dumps(ownca))
+    assert recap.rc == 0, recap.output
+    try:
+        out = s_client(client, SELFSIGNED, "-CAfile", "/tmp/ownca.crt", "-verify_return_error",
+                       "-verify_hostname", fqdn(SELFSIGNED))
+        assert out.rc == 0 and "Verify return code: 0 (ok)" in out.stdout, out.stdout
+        assert "aiguard.hardening internal CA" in out.stdout
+        assert re.search(r"Server public key is 3072 bit|Peer signature type: RSA", out.stdout), out.stdout
+        node = host_of(SELFSIGNED)
+        assert node.file("/etc/ssl/aiguard/studio/chain.pem").content_string.strip() == \
+            client.file("/tmp/ownca.crt").content_string.strip()
+    finally:
         assert converge("--limit", limit).rc == 0
+    out = s_client(client, SELFSIGNED)
+    assert "aiguard.hardening self-signed" in out.stdout, out.stdout
