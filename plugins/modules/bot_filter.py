@@ -40,12 +40,12 @@ description:
   - Warns about duplicate patterns and about patterns shadowed by another one (RV(duplicates), RV(shadowed)).
 author:
   - aiguard.hardening maintainers (@aiguard)
+extends_documentation_fragment:
+  - aiguard.hardening.attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details:
       - Returns the old and new content of the three files.

@@ -26,14 +26,14 @@ description:
   - Needs the C(cryptography) Python library on the host (certbot depends on it).
 author:
   - aiguard.hardening maintainers (@aiguard)
+extends_documentation_fragment:
+  - aiguard.hardening.attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details:
       - Returns the plan and the command that would run; certbot is not run.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details:
       - Shows the certificate's names, issuer and expiry before and after.

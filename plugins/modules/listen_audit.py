@@ -29,12 +29,12 @@ description:
   - The module only reads; it never changes the target.
 author:
   - aiguard.hardening maintainers (@aiguard)
+extends_documentation_fragment:
+  - aiguard.hardening.attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
     details:
       - The module only reads, so there is never anything to show.

@@ -29,12 +29,12 @@ description:
     delete) answers 0 even when it deleted nothing).
 author:
   - aiguard.hardening maintainers (@aiguard)
+extends_documentation_fragment:
+  - aiguard.hardening.attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details:
       - The rules before and after, one C(ufw) command line per rule, IPv4 then IPv6, plus the settings (enabled,

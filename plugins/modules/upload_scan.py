@@ -38,14 +38,14 @@ description:
     role installs for systemd.
 author:
   - aiguard.hardening maintainers (@aiguard)
+extends_documentation_fragment:
+  - aiguard.hardening.attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details:
       - Lists what would be quarantined or released (RV(files[].action) is V(would quarantine)).
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details:
       - Returns the paths that are moved, before and after.
