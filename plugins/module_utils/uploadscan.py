@@ -635,7 +635,8 @@ class _Walk:
                             try:
                                 st = _os_fstat(sub_fd)
                                 if st.st_ino != entry.inode() or st.st_dev != dir_dev or depth >= MAX_DEPTH or skip:
-                                    enter = self._subdir(f"{dir_path}/{name}", st, entry.inode(), depth, dir_dev)
+                                    enter = self._subdir(f"{dir_path}/{name}", st, entry.inode(), depth, dir_dev,
+                                                         [parent[0] for parent in stack] + [dir_fd])
                                 else:
                                     enter = True
                                     if st.st_mtime > newest:
@@ -734,20 +735,27 @@ class _Walk:
         else:
             self.report(path, UNREADABLE, f"cannot open the directory: {exc.strerror}")
 
-    def _subdir(self, path, st, inode, depth, parent_dev):
-        """Whether to enter a subdirectory that is skipped, changed, on another filesystem or too deep."""
+    def _subdir(self, path, st, inode, depth, parent_dev, ancestor_fds):
+        """Whether to enter a subdirectory that is skipped, another inode than listed, on another filesystem or too deep.
+
+        The listing shows the inode of the directory a mount covers, so a
+        mount point has another inode than listed: on another device it is
+        another filesystem, on the same device a bind mount of a directory of
+        this filesystem. A directory renamed over the listed one during the
+        scan looks the same. Either way the directory now opened (without
+        following links, from the directory the walk holds) is what lies at
+        that name, and is walked, unless it is one of the directories above
+        it: a bind mount of an ancestor would make the walk go round forever.
+        """
         if self.skip and (st.st_dev, st.st_ino) in self.skip:
             return False
         if st.st_mtime > self.newest:
             self.newest = st.st_mtime
-        if st.st_dev != parent_dev:
-            # A mount point: the listing shows the inode of the directory the
-            # mount covers, so only the device tells it apart.
-            if self.policy.one_filesystem:
-                self.report(path, NOT_REGULAR, "a mount point of another filesystem; not entered (one_filesystem)")
-                return False
-        elif st.st_ino != inode:
-            self.report(path, CHANGED, "the directory was replaced during the scan; left for the next scan")
+        if st.st_dev != parent_dev and self.policy.one_filesystem:
+            self.report(path, NOT_REGULAR, "a mount point of another filesystem; not entered (one_filesystem)")
+            return False
+        if st.st_ino != inode and any(os.path.samestat(st, os.fstat(fd)) for fd in ancestor_fds):
+            self.report(path, NOT_REGULAR, "the same directory as one above it (a bind mount); not entered again")
             return False
         if depth >= MAX_DEPTH:
             self.report(path, NOT_REGULAR, f"nested more than {MAX_DEPTH} directories deep; not entered")

@@ -458,6 +458,55 @@ def test_mount_points_inside_the_tree(mounted, one_filesystem):
         assert counts["scanned"] == 5 and counts[us.CHANGED] == 0 and counts["flagged"] == 2
 
 
+@pytest.fixture
+def bind_mount(tree):
+    """``mount --bind SOURCE POINT`` for the test, undone after it (needs root and mount)."""
+    points = []
+
+    def mount(source, point):
+        if os.geteuid() != 0 or shutil.which("mount") is None:
+            pytest.skip("a bind mount needs root")
+        done = subprocess.run(["mount", "--bind", str(source), str(point)], capture_output=True, text=True,
+                              check=False)
+        if done.returncode != 0:
+            pytest.skip(f"cannot bind-mount here: {done.stderr.strip()}")
+        points.append(point)
+
+    yield mount
+    for point in reversed(points):
+        subprocess.run(["umount", str(point)], check=False)
+
+
+def test_bind_mount_of_the_same_filesystem_is_walked(tree, bind_mount):
+    # The listing shows the inode of the directory under the mount, the
+    # opened directory the inode of the mounted one, on the same device: it
+    # used to be reported as replaced and never walked, so a web shell in
+    # it stayed unseen scan after scan.
+    outside = tree / "elsewhere"
+    outside.mkdir()
+    (outside / "shell.php.mp4").write_bytes(b"<?php system($_GET['c']); ?>")
+    point = tree / "uploads" / "shared"
+    point.mkdir()
+    bind_mount(outside, point)
+    counts, results = us.scan([str(tree / "uploads")], us.Policy())
+    by_path = {r["path"]: r for r in results}
+    assert by_path[str(point / "shell.php.mp4")]["verdict"] == us.EXECUTABLE
+    assert counts["scanned"] == 5 and counts[us.CHANGED] == 0 and counts["flagged"] == 2
+
+
+def test_bind_mount_of_a_directory_above_is_not_walked_again(tree, bind_mount):
+    up = tree / "uploads"
+    point = up / "loop"
+    point.mkdir()
+    bind_mount(up, point)
+    counts, results = us.scan([str(up)], us.Policy())
+    by_path = {r["path"]: r for r in results}
+    assert by_path[str(point)]["verdict"] == us.NOT_REGULAR
+    assert "one above it" in by_path[str(point)]["reason"]
+    # Each file once, not once per trip round the loop.
+    assert counts["scanned"] == 5 and counts["flagged"] == 2
+
+
 def test_unreadable_file(tree, monkeypatch):
     path = tree / "uploads" / "locked.mp4"
     path.write_bytes(HEADERS[0][3])
