@@ -156,6 +156,48 @@ def test_check_mode_reports_no_change(converge_check):
     assert not converge_check.changed, converge_check.output
 
 
+def test_noexec_mount_turned_off_and_on_again(converge, hosts_in, host_of):
+    # On hosts that have the mount: off unmounts it and forgets it in fstab,
+    # the files stay where they are (the mount is the directory onto itself),
+    # a second run changes nothing; on again mounts it as before.
+    nodes = [host_of(name) for name in hosts_in("ai_apps")]
+    for node in nodes:
+        as_aiapp(node, f"cp {ASSETS}/images/lion.jpg {UPLOADS}/kept.jpg")
+    off = ("--tags", "upload_guard_directories", "-e", json.dumps({"upload_guard_noexec_mount": False}))
+    recap = converge(*off)
+    assert recap.rc == 0 and set(recap.changed) == set(hosts_in("ai_apps")), recap.output
+    for node in nodes:
+        assert node.run(f"findmnt -n {UPLOADS}").rc != 0
+        assert f"{UPLOADS} {UPLOADS}" not in node.file("/etc/fstab").content_string
+        assert node.file(f"{UPLOADS}/kept.jpg").exists
+    recap = converge(*off)
+    assert recap.rc == 0 and not recap.changed, recap.output
+    recap = converge("--tags", "upload_guard_directories")
+    assert recap.rc == 0, recap.output
+    for node in nodes:
+        assert {"noexec", "nosuid", "nodev"} <= set(node.check_output(f"findmnt -no OPTIONS {UPLOADS}").split(","))
+        assert f"{UPLOADS} {UPLOADS} none bind,noexec,nosuid,nodev" in node.file("/etc/fstab").content_string
+        assert node.file(f"{UPLOADS}/kept.jpg").exists
+        sh(node, f"rm -f {UPLOADS}/kept.jpg")
+
+
+def test_preflight_refuses_to_replace_an_fstab_entry(converge, hosts_in, host_of):
+    # An upload directory with an fstab entry of its own (its own disk): the
+    # noexec bind mount would replace that entry, so preflight stops first.
+    nodes = [host_of(name) for name in hosts_in("ai_apps")]
+    line = "tmpfs /srv/aiguard-lab/disk tmpfs defaults,size=1m 0 0"
+    for node in nodes:
+        sh(node, f"cp -p /etc/fstab /etc/fstab.before-test && echo {shlex.quote(line)} >> /etc/fstab")
+    try:
+        app = {"name": "gradio", "owner": "aiapp", "upload_dir": "/srv/aiguard-lab/disk"}
+        recap = converge("--tags", "upload_guard_preflight", "-e", json.dumps({"upload_guard_apps": [app]}))
+        assert recap.rc != 0 and set(recap.failed) == set(hosts_in("ai_apps")), recap.output
+        assert "has an entry of its own for tmpfs /srv/aiguard-lab/disk tmpfs" in recap.output, recap.output
+    finally:
+        for node in nodes:
+            sh(node, "mv /etc/fstab.before-test /etc/fstab")
+
+
 @pytest.mark.parametrize(("extra", "message"), [
     ({"upload_guard_apps": [{"name": "gradio", "owner": "aiapp", "upload_dir": "/etc/uploads"}]},
      "below one of upload_guard_allowed_prefixes"),
