@@ -101,7 +101,8 @@ options:
   one_filesystem:
     description:
       - Do not enter directories on another filesystem than the scanned directory (they are reported as
-        V(not_regular)).
+        V(not_regular)). A bind mount of a directory of the same filesystem is walked either way, unless it is a
+        directory above it (reported as V(not_regular), so the walk cannot loop).
     type: bool
     default: true
   exclude:
