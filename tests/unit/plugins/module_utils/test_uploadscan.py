@@ -426,21 +426,31 @@ def test_links_and_special_files_are_never_followed_or_moved(tree):
 
 
 @pytest.fixture
-def mounted(tree):
-    """A tmpfs mounted inside the upload tree, holding one web shell (needs root and mount)."""
+def mount_here():
+    """``mount ARGS... POINT`` for the test, undone after it; skips where mounting is not possible (needs root)."""
+    points = []
+
+    def mount(*args):
+        if os.geteuid() != 0 or shutil.which("mount") is None:
+            pytest.skip("mounting needs root")
+        done = subprocess.run(["mount", *map(str, args)], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount here: {done.stderr.strip()}")
+        points.append(args[-1])
+
+    yield mount
+    for point in reversed(points):
+        subprocess.run(["umount", str(point)], check=False)
+
+
+@pytest.fixture
+def mounted(tree, mount_here):
+    """A tmpfs mounted inside the upload tree, holding one web shell."""
     point = tree / "uploads" / "mnt"
     point.mkdir()
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a tmpfs needs root")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "aiguard-test", str(point)],
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    try:
-        (point / "shell.php.mp4").write_bytes(b"<?php system($_GET['c']); ?>")
-        yield point
-    finally:
-        subprocess.run(["umount", str(point)], check=False)
+    mount_here("-t", "tmpfs", "-o", "size=1m", "aiguard-test", point)
+    (point / "shell.php.mp4").write_bytes(b"<?php system($_GET['c']); ?>")
+    return point
 
 
 @pytest.mark.parametrize("one_filesystem", [True, False])
@@ -458,26 +468,7 @@ def test_mount_points_inside_the_tree(mounted, one_filesystem):
         assert counts["scanned"] == 5 and counts[us.CHANGED] == 0 and counts["flagged"] == 2
 
 
-@pytest.fixture
-def bind_mount(tree):
-    """``mount --bind SOURCE POINT`` for the test, undone after it (needs root and mount)."""
-    points = []
-
-    def mount(source, point):
-        if os.geteuid() != 0 or shutil.which("mount") is None:
-            pytest.skip("a bind mount needs root")
-        done = subprocess.run(["mount", "--bind", str(source), str(point)], capture_output=True, text=True,
-                              check=False)
-        if done.returncode != 0:
-            pytest.skip(f"cannot bind-mount here: {done.stderr.strip()}")
-        points.append(point)
-
-    yield mount
-    for point in reversed(points):
-        subprocess.run(["umount", str(point)], check=False)
-
-
-def test_bind_mount_of_the_same_filesystem_is_walked(tree, bind_mount):
+def test_bind_mount_of_the_same_filesystem_is_walked(tree, mount_here):
     # The listing shows the inode of the directory under the mount, the
     # opened directory the inode of the mounted one, on the same device: it
     # used to be reported as replaced and never walked, so a web shell in
@@ -487,18 +478,18 @@ def test_bind_mount_of_the_same_filesystem_is_walked(tree, bind_mount):
     (outside / "shell.php.mp4").write_bytes(b"<?php system($_GET['c']); ?>")
     point = tree / "uploads" / "shared"
     point.mkdir()
-    bind_mount(outside, point)
+    mount_here("--bind", outside, point)
     counts, results = us.scan([str(tree / "uploads")], us.Policy())
     by_path = {r["path"]: r for r in results}
     assert by_path[str(point / "shell.php.mp4")]["verdict"] == us.EXECUTABLE
     assert counts["scanned"] == 5 and counts[us.CHANGED] == 0 and counts["flagged"] == 2
 
 
-def test_bind_mount_of_a_directory_above_is_not_walked_again(tree, bind_mount):
+def test_bind_mount_of_a_directory_above_is_not_walked_again(tree, mount_here):
     up = tree / "uploads"
     point = up / "loop"
     point.mkdir()
-    bind_mount(up, point)
+    mount_here("--bind", up, point)
     counts, results = us.scan([str(up)], us.Policy())
     by_path = {r["path"]: r for r in results}
     assert by_path[str(point)]["verdict"] == us.NOT_REGULAR
