@@ -35,11 +35,14 @@ ROOT = Path(__file__).resolve().parents[1]
 IMAGE = "localhost/aiguard-debian:bookworm"
 PORT = 8080
 BACKEND_PORT = 8081
-BROWSER_UA = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
-              " Chrome/142.0.0.0 Safari/537.36")
+BROWSER_UA = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
+)
 # A real browser outside the fast path: allowed, but only after the merged regexes.
-SLOW_PATH_UA = ("Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S928B) AppleWebKit/537.36 (KHTML, like Gecko)"
-                " SamsungBrowser/27.0 Chrome/125.0.0.0 Mobile Safari/537.36")
+SLOW_PATH_UA = (
+    "Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S928B) AppleWebKit/537.36 (KHTML, like Gecko)"
+    " SamsungBrowser/27.0 Chrome/125.0.0.0 Mobile Safari/537.36"
+)
 BOT_UA = "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)"
 PATH = "/gradio_api/queue/join"
 
@@ -104,8 +107,12 @@ def crawler_patterns():
     venv = Path(tempfile.mkdtemp(prefix="aiguard-bench-venv-"))
     try:
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
-        pip = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "crawler-user-agents"],
-                             capture_output=True, text=True, check=False)
+        pip = subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "-q", "crawler-user-agents"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if pip.returncode != 0:
             return None, f"pip install crawler-user-agents failed: {pip.stderr.strip()[-300:]}"
         found = list(venv.glob("lib/python*/site-packages/crawleruseragents/crawler-user-agents.json"))
@@ -123,12 +130,20 @@ def podman(*args, check=True, **kwargs):
 
 
 def nginx_conf(http="", location="", server="", proxied=False, jit=True):
-    return NGINX_CONF.format(http=http, location=location, server=server, content=PROXIED if proxied else DIRECT,
-                             port=PORT, backend=BACKEND_PORT, jit="pcre_jit on;" if jit else "")
+    return NGINX_CONF.format(
+        http=http,
+        location=location,
+        server=server,
+        content=PROXIED if proxied else DIRECT,
+        port=PORT,
+        backend=BACKEND_PORT,
+        jit="pcre_jit on;" if jit else "",
+    )
 
 
 # The stand-in app for the proxied variants, started once.
-BACKEND_CONF = """worker_processes 1;
+BACKEND_CONF = (
+    """worker_processes 1;
 worker_cpu_affinity 10;
 pid /run/bench-backend.pid;
 error_log /tmp/bench-backend-error.log warn;
@@ -141,7 +156,9 @@ http {
         location / { empty_gif; }
     }
 }
-""" % BACKEND_PORT
+"""
+    % BACKEND_PORT
+)
 
 
 # Runs inside the container: start nginx, warm up, measure, stop; prints JSON.
@@ -213,8 +230,11 @@ def main():
     parser.add_argument("--rounds", type=int, default=7, help="alternating rounds (default 7)")
     parser.add_argument("--duration", type=int, default=5, help="seconds per measurement (default 5)")
     parser.add_argument("--no-pcre-jit", action="store_true", help="also measure the filters with pcre_jit off")
-    parser.add_argument("--instructions", action="store_true",
-                        help="also count the nginx instructions per request with valgrind (slow, but exact)")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count the nginx instructions per request with valgrind (slow, but exact)",
+    )
     parser.add_argument("--keep-configs", metavar="DIR", help="copy the generated configurations there")
     args = parser.parse_args()
 
@@ -228,25 +248,36 @@ def main():
     crawlers, origin = crawler_patterns()
     if crawlers is None:
         shutil.rmtree(link_root, ignore_errors=True)
-        print(f"SKIP: the crawler-user-agents patterns are not available ({origin});"
-              " the benchmark needs their 600+ patterns")
+        print(
+            f"SKIP: the crawler-user-agents patterns are not available ({origin});"
+            " the benchmark needs their 600+ patterns"
+        )
         return 0
 
-    patterns = [dict(name=f"crawler-user-agents {index}", pattern=item["pattern"], regex=True)
-                for index, item in enumerate(crawlers)]
+    patterns = [
+        dict(name=f"crawler-user-agents {index}", pattern=item["pattern"], regex=True)
+        for index, item in enumerate(crawlers)
+    ]
     flt = botfilter.build(patterns=patterns)
     naive = [entry.parsed.pcre for entry in flt.entries]
-    print(f"patterns: {len(botfilter.builtin_entries())} built-in + {len(patterns)} from crawler-user-agents"
-          f" ({origin}) = {flt.counts['patterns']} after de-duplication")
+    print(
+        f"patterns: {len(botfilter.builtin_entries())} built-in + {len(patterns)} from crawler-user-agents"
+        f" ({origin}) = {flt.counts['patterns']} after de-duplication"
+    )
     print(f"bot_filter: {flt.summary()}")
     print(f"naive: one map with {len(naive)} '~*' regexes, tried in turn, and an if in the location")
 
-    ours = dict(http="    include /etc/nginx/aiguard-bots.conf;",
-                server="        include /etc/nginx/aiguard-bots-server.conf;",
-                location="            include /etc/nginx/aiguard-bots-location.conf;")
-    theirs = dict(http="    map $http_user_agent $naive_bad {\n        default 0;\n"
-                  + "".join(f"        {botfilter.regex_parameter(regex)} 1;\n" for regex in naive) + "    }",
-                  location="            if ($naive_bad) { return 444; }")
+    ours = dict(
+        http="    include /etc/nginx/aiguard-bots.conf;",
+        server="        include /etc/nginx/aiguard-bots-server.conf;",
+        location="            include /etc/nginx/aiguard-bots-location.conf;",
+    )
+    theirs = dict(
+        http="    map $http_user_agent $naive_bad {\n        default 0;\n"
+        + "".join(f"        {botfilter.regex_parameter(regex)} 1;\n" for regex in naive)
+        + "    }",
+        location="            if ($naive_bad) { return 444; }",
+    )
     builders = {
         "unfiltered": {},
         "bot_filter": ours,
@@ -276,8 +307,9 @@ def main():
         ]
 
     work = Path(tempfile.mkdtemp(prefix="aiguard-bench-"))
-    (work / "aiguard-bots.conf").write_text(flt.render_http(snippet_dest="aiguard-bots-location.conf",
-                                                            server_snippet_dest="aiguard-bots-server.conf"))
+    (work / "aiguard-bots.conf").write_text(
+        flt.render_http(snippet_dest="aiguard-bots-location.conf", server_snippet_dest="aiguard-bots-server.conf")
+    )
     (work / "aiguard-bots-server.conf").write_text(flt.render_server(dest="aiguard-bots.conf"))
     (work / "aiguard-bots-location.conf").write_text(flt.render_snippet(dest="aiguard-bots.conf"))
     for name, text in configs.items():
@@ -293,9 +325,16 @@ def main():
     try:
         podman("run", "-d", "--name", container, IMAGE, "sleep", "infinity")
         print(f"container {container}: installing nginx and wrk ...", flush=True)
-        install = podman("exec", container, "sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive"
-                         " apt-get install -y -qq --no-install-recommends nginx wrk procps util-linux python3"
-                         " curl" + (" valgrind" if args.instructions else "") + " >/dev/null", check=False)
+        install = podman(
+            "exec",
+            container,
+            "sh",
+            "-c",
+            "apt-get update -qq && DEBIAN_FRONTEND=noninteractive"
+            " apt-get install -y -qq --no-install-recommends nginx wrk procps util-linux python3"
+            " curl" + (" valgrind" if args.instructions else "") + " >/dev/null",
+            check=False,
+        )
         if install.returncode != 0:
             print(f"FAILED: apt-get install nginx wrk in the container: {install.stderr.strip()[-500:]}")
             return 1
@@ -316,8 +355,20 @@ def main():
         podman("exec", container, "nginx", "-c", "/etc/nginx/bot_filter.conf")
         time.sleep(0.3)
         for ua, want in ((BROWSER_UA, "200"), (SLOW_PATH_UA, "200"), (BOT_UA, "000")):
-            got = podman("exec", container, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-A", ua,
-                         f"http://127.0.0.1:{PORT}{PATH}", check=False).stdout.strip()
+            got = podman(
+                "exec",
+                container,
+                "curl",
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "-A",
+                ua,
+                f"http://127.0.0.1:{PORT}{PATH}",
+                check=False,
+            ).stdout.strip()
             if got != want:
                 print(f"FAILED: sanity check: {ua!r} got HTTP {got}, expected {want} (000: connection closed)")
                 return 1
@@ -328,42 +379,63 @@ def main():
             print("\ninstructions of nginx per request (callgrind, user space only; kernel work not counted):")
             counted = {}
             for label, config, ua, base in runs:
-                out = podman("exec", container, "python3", "/etc/nginx/instructions.py", f"/etc/nginx/{config}.conf",
-                             ua)
+                out = podman(
+                    "exec", container, "python3", "/etc/nginx/instructions.py", f"/etc/nginx/{config}.conf", ua
+                )
                 counted[label] = json.loads(out.stdout)["instructions"]
-                print(f"{label:45s} {counted[label]:10.0f} {counted[label] - counted[base]:+10.0f}"
-                      f"  ratio {counted[base] / counted[label]:.3f}", flush=True)
+                print(
+                    f"{label:45s} {counted[label]:10.0f} {counted[label] - counted[base]:+10.0f}"
+                    f"  ratio {counted[base] / counted[label]:.3f}",
+                    flush=True,
+                )
             print()
 
         results = {label: [] for label, _config, _ua, _base in runs}
         for round_no in range(args.rounds):
             shift = round_no % len(runs)
             for label, config, ua, _base in runs[shift:] + runs[:shift]:
-                out = podman("exec", container, "python3", "/etc/nginx/measure.py", f"/etc/nginx/{config}.conf",
-                             ua, str(args.duration), wrk_cpu)
+                out = podman(
+                    "exec",
+                    container,
+                    "python3",
+                    "/etc/nginx/measure.py",
+                    f"/etc/nginx/{config}.conf",
+                    ua,
+                    str(args.duration),
+                    wrk_cpu,
+                )
                 sample = json.loads(out.stdout)
                 if sample["non2xx"]:
                     print(f"FAILED: {label}: {sample['non2xx']} responses were not 200")
                     return 1
                 results[label].append(sample)
-                print(f"round {round_no + 1}/{args.rounds}  {label:45s} {sample['rps']:9.0f} req/s"
-                      f" {sample['cpu_us']:8.2f} us CPU/request", flush=True)
+                print(
+                    f"round {round_no + 1}/{args.rounds}  {label:45s} {sample['rps']:9.0f} req/s"
+                    f" {sample['cpu_us']:8.2f} us CPU/request",
+                    flush=True,
+                )
         if not args.rounds:
             return 0
 
         def median(label, key):
             return statistics.median(sample[key] for sample in results[label])
 
-        print(f"\nmedians of {args.rounds} rounds of {args.duration} s; request GET {PATH} with a browser user agent"
-              " unless said otherwise; 'CPU ratio' is the baseline's nginx CPU time per request over the variant's")
+        print(
+            f"\nmedians of {args.rounds} rounds of {args.duration} s; request GET {PATH} with a browser user agent"
+            " unless said otherwise; 'CPU ratio' is the baseline's nginx CPU time per request over the variant's"
+        )
         print(f"{'variant':45s} {'req/s':>9s} {'req/s ratio':>12s} {'us CPU/req':>11s} {'CPU ratio':>10s}")
         for label, _config, _ua, base in runs:
             rps, cpu = median(label, "rps"), median(label, "cpu_us")
-            print(f"{label:45s} {rps:9.0f} {rps / median(base, 'rps'):12.3f} {cpu:11.2f}"
-                  f" {median(base, 'cpu_us') / cpu:10.3f}")
+            print(
+                f"{label:45s} {rps:9.0f} {rps / median(base, 'rps'):12.3f} {cpu:11.2f}"
+                f" {median(base, 'cpu_us') / cpu:10.3f}"
+            )
         print()
-        for label, base, what in (("bot_filter, proxied", "unfiltered, proxied", "in front of an app (proxied)"),
-                                  ("bot_filter", "unfiltered", "bare empty_gif location (worst case)")):
+        for label, base, what in (
+            ("bot_filter, proxied", "unfiltered, proxied", "in front of an app (proxied)"),
+            ("bot_filter", "unfiltered", "bare empty_gif location (worst case)"),
+        ):
             ratio = median(label, "rps") / median(base, "rps")
             cpu_ratio = median(base, "cpu_us") / median(label, "cpu_us")
             print(f"bot_filter / unfiltered, {what}: {ratio:.3f} by req/s, {cpu_ratio:.3f} by CPU (target >= 0.97)")

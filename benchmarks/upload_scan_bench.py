@@ -104,7 +104,7 @@ def generate(dest, count, seed=6, layout="gradio"):
         # the tree is quick to write and every reader sees the same bytes.
         size = max(len(head), int(2 ** rng.uniform(10, 21)))
         start = rng.randrange(0, len(pool) - 16384)
-        body = head + pool[start:start + min(size, 16384) - len(head)]
+        body = head + pool[start : start + min(size, 16384) - len(head)]
         path = directory / f"upload-{index}.{ext}"
         with open(path, "wb") as handle:
             handle.write(body)
@@ -173,16 +173,20 @@ def time_variants(variants, rounds, label):
     wall = {name: [] for name in names}
     cpu = {name: [] for name in names}
     for rnd in range(rounds):
-        order = names[rnd % len(names):] + names[:rnd % len(names)]
+        order = names[rnd % len(names) :] + names[: rnd % len(names)]
         for name in order:
             c0, t0 = cpu_seconds(), time.perf_counter()
             variants[name]()
             wall[name].append(time.perf_counter() - t0)
             cpu[name].append(cpu_seconds() - c0)
-        print(f"{label} round {rnd + 1}: "
-              + ", ".join(f"{name.split(' (')[0]} {wall[name][-1]:.2f}s" for name in order), flush=True)
-    return ({name: statistics.median(t) for name, t in wall.items()},
-            {name: statistics.median(t) for name, t in cpu.items()})
+        print(
+            f"{label} round {rnd + 1}: " + ", ".join(f"{name.split(' (')[0]} {wall[name][-1]:.2f}s" for name in order),
+            flush=True,
+        )
+    return (
+        {name: statistics.median(t) for name, t in wall.items()},
+        {name: statistics.median(t) for name, t in cpu.items()},
+    )
 
 
 def layout_run(us, work, layout, args, window, with_file):
@@ -193,16 +197,20 @@ def layout_run(us, work, layout, args, window, with_file):
     listing = work / f"{layout}.txt"
     listing.write_text("\n".join(paths) + "\n", encoding="utf-8")
     directories = sum(1 for _root, _dirs, _files in os.walk(tree))
-    print(f"{layout}: generated {len(paths)} files in {directories} directories in"
-          f" {time.perf_counter() - started:.1f} s; window {window} bytes")
+    print(
+        f"{layout}: generated {len(paths)} files in {directories} directories in"
+        f" {time.perf_counter() - started:.1f} s; window {window} bytes"
+    )
 
     policy = us.Policy(window=window)
     counts, results = us.scan([str(tree)], policy, apply=False)
     flagged = {result["path"] for result in results if result["verdict"] != us.ALLOWED}
-    print(f"{layout}: upload_scan verdicts: {counts['allowed']} allowed, {counts['flagged']} flagged "
-          f"({', '.join(f'{v} {counts[v]}' for v in us.VERDICTS if counts[v] and v != us.ALLOWED)});"
-          f" {len(bad)} bad files generated, {len(bad - flagged)} of them missed,"
-          f" {len(flagged - bad)} good files flagged")
+    print(
+        f"{layout}: upload_scan verdicts: {counts['allowed']} allowed, {counts['flagged']} flagged "
+        f"({', '.join(f'{v} {counts[v]}' for v in us.VERDICTS if counts[v] and v != us.ALLOWED)});"
+        f" {len(bad)} bad files generated, {len(bad - flagged)} of them missed,"
+        f" {len(flagged - bad)} good files flagged"
+    )
     if bad != flagged:
         sys.exit(f"{layout}: the verdicts do not match the generated files; figures not taken")
 
@@ -234,16 +242,21 @@ def print_table(layout, figures):
     for name in rate:
         if name == "upload_scan on --real-dir":
             continue
-        print(f"| {name} | {rate[name]:,.0f} | {rate[scan] / rate[name]:.2f} | {cpu_rate[name]:,.0f} |"
-              f" {cpu_rate[scan] / cpu_rate[name]:.2f} |")
+        print(
+            f"| {name} | {rate[name]:,.0f} | {rate[scan] / rate[name]:.2f} | {cpu_rate[name]:,.0f} |"
+            f" {cpu_rate[scan] / cpu_rate[name]:.2f} |"
+        )
     names = list(rate)
     for label, table in (("wall", rate), ("CPU", cpu_rate)):
         if "file --mime-type (libmagic defaults)" in table:
-            print(f"{layout} {label}: faster than libmagic (defaults):"
-                  f" {table[scan] > table['file --mime-type (libmagic defaults)']}")
+            print(
+                f"{layout} {label}: faster than libmagic (defaults):"
+                f" {table[scan] > table['file --mime-type (libmagic defaults)']}"
+            )
         print(f"{layout} {label}: at least half the bare loop with walk: {table[scan] >= 0.5 * table[names[1]]}")
-        print(f"{layout} {label}: at least half the bare loop over a given list:"
-              f" {table[scan] >= 0.5 * table[names[2]]}")
+        print(
+            f"{layout} {label}: at least half the bare loop over a given list: {table[scan] >= 0.5 * table[names[2]]}"
+        )
 
 
 def main():
@@ -251,8 +264,11 @@ def main():
     parser.add_argument("--files", type=int, default=20000, help="files in each generated tree (default 20000)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds, each timing every variant (default 5)")
     parser.add_argument("--window", type=int, default=None, help="bytes read per file (default: upload_scan's)")
-    parser.add_argument("--layouts", default=",".join(LAYOUTS),
-                        help="tree layouts to time, the first with libmagic too (default gradio,flat)")
+    parser.add_argument(
+        "--layouts",
+        default=",".join(LAYOUTS),
+        help="tree layouts to time, the first with libmagic too (default gradio,flat)",
+    )
     parser.add_argument("--real-dir", help="also time a directory of real uploads (read only)")
     parser.add_argument("--tmp", help="where to generate the trees (default: the system's temporary directory)")
     args = parser.parse_args()
@@ -278,8 +294,10 @@ def main():
     finally:
         shutil.rmtree(work, ignore_errors=True)
     load = os.getloadavg()
-    print(f"\n{cpu_model()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, window {window} bytes,"
-          f" {args.rounds} rounds, medians; load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(
+        f"\n{cpu_model()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, window {window} bytes,"
+        f" {args.rounds} rounds, medians; load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+    )
     for layout, figures in results.items():
         print_table(layout, figures)
     first = results[layouts[0]]

@@ -21,7 +21,9 @@ import testinfra
 def _inventory():
     out = subprocess.run(
         ["ansible-inventory", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--list"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return json.loads(out)
 
@@ -77,11 +79,15 @@ def run_converge(*args):
     playbook = os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml")
     proc = subprocess.run(
         ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], *args, playbook],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     output = proc.stdout + proc.stderr
     recap = Recap(output=output, rc=proc.returncode)
-    for host, changed, failed in re.findall(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)", output, re.M):
+    for host, changed, failed in re.findall(
+        r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)", output, re.M
+    ):
         if int(changed):
             recap.changed[host] = int(changed)
         if int(failed):

@@ -106,8 +106,12 @@ async def chat(request: Request, authorization: str = Header(None)):
 
     async def events():
         for word in reply.split(" "):
-            chunk = {"id": cid, "object": "chat.completion.chunk", "model": model,
-                     "choices": [{"index": 0, "delta": {"content": word + " "}}]}
+            chunk = {
+                "id": cid,
+                "object": "chat.completion.chunk",
+                "model": model,
+                "choices": [{"index": 0, "delta": {"content": word + " "}}],
+            }
             yield f"data: {json.dumps(chunk)}\n\n"
             await asyncio.sleep(0.05)
         yield "data: [DONE]\n\n"
@@ -116,13 +120,16 @@ async def chat(request: Request, authorization: str = Header(None)):
 
 
 @app.post("/mj/submit/imagine")
-async def imagine(request: Request, authorization: str = Header(None),
-                  mj_api_secret: str = Header(None)):
+async def imagine(request: Request, authorization: str = Header(None), mj_api_secret: str = Header(None)):
     require_key(authorization, mj_api_secret)
     body = await request.json()
     task = uuid.uuid4().hex[:16]
-    TASKS[task] = {"id": task, "prompt": body.get("prompt", ""), "status": "SUCCESS",
-                   "submitTime": int(time.time() * 1000)}
+    TASKS[task] = {
+        "id": task,
+        "prompt": body.get("prompt", ""),
+        "status": "SUCCESS",
+        "submitTime": int(time.time() * 1000),
+    }
     return {"code": 1, "description": "submitted", "result": task}
 
 

@@ -202,11 +202,12 @@ class _Parser:
             end += 1
         atom.quant = text[start:end]
         self.pos = end
-        if atom.kind == "group" and _unbounded(atom.quant) and any(
-            _unbounded_inside(alt) for alt in atom.alternatives
-        ):
-            self.fail("a repeated group that contains a repetition", atom.pos,
-                      "nested quantifiers such as (a+)+ backtrack exponentially; rewrite the pattern without them")
+        if atom.kind == "group" and _unbounded(atom.quant) and any(_unbounded_inside(alt) for alt in atom.alternatives):
+            self.fail(
+                "a repeated group that contains a repetition",
+                atom.pos,
+                "nested quantifiers such as (a+)+ backtrack exponentially; rewrite the pattern without them",
+            )
 
     def atom(self):
         text, start = self.text, self.pos
@@ -230,7 +231,11 @@ class _Parser:
         if text.startswith("(?#", start):
             self.pos = text.index(")", start) + 1
             return None
-        if text.startswith("(?P<", start) or text.startswith("(?<", start) and text[start + 3:start + 4] not in ("=", "!"):
+        if (
+            text.startswith("(?P<", start)
+            or text.startswith("(?<", start)
+            and text[start + 3 : start + 4] not in ("=", "!")
+        ):
             self.pos = text.index(">", start) + 1  # named group: made non-capturing
             opener = "(?:"
         elif text.startswith("(?P=", start):
@@ -268,17 +273,17 @@ class _Parser:
             return _Atom("escape", "\\" + nxt)
         if nxt == "x":
             self.pos = start + 4
-            return _Atom("char", text[start:self.pos], value=chr(int(text[start + 2:start + 4], 16)))
+            return _Atom("char", text[start : self.pos], value=chr(int(text[start + 2 : start + 4], 16)))
         if nxt == "0":
             end = start + 2
             while end < len(text) and end < start + 4 and text[end] in "01234567":
                 end += 1
             self.pos = end
-            return _Atom("char", text[start:end], value=chr(int(text[start + 1:end], 8)))
+            return _Atom("char", text[start:end], value=chr(int(text[start + 1 : end], 8)))
         simple = {"t": "\t", "n": "\n", "r": "\r", "f": "\f", "a": "\a"}
         if nxt in simple:
-            return _Atom("char", text[start:self.pos], value=simple[nxt])
-        return _Atom("char", text[start:self.pos], value=nxt)
+            return _Atom("char", text[start : self.pos], value=simple[nxt])
+        return _Atom("char", text[start : self.pos], value=nxt)
 
     def char_class(self):
         text, start = self.text, self.pos
@@ -293,11 +298,11 @@ class _Parser:
                     self.fail(f"the escape \\{text[pos + 1]}", pos, "PCRE2 does not read it as Python does; use \\xHH")
                 pos += 2
                 continue
-            if text[pos] == "[" and text[pos + 1:pos + 2] in (":", "=", "."):
+            if text[pos] == "[" and text[pos + 1 : pos + 2] in (":", "=", "."):
                 self.fail("a POSIX class", pos, "Python reads [[:alpha:]] as a set of characters; write [a-z] instead")
             pos += 1
         self.pos = pos + 1
-        body = text[start:self.pos]
+        body = text[start : self.pos]
         value = None
         if len(body) == 4 and body[1].isalpha() and body[1] != body[2] and body[1].lower() == body[2].lower():
             value = body[1].lower()  # [gG]: one letter, which is case-insensitive anyway
@@ -400,7 +405,7 @@ def _split(atoms, anchored, prefix, budget):
         if atom.kind == "group" and atom.opener == "(?:" and len(atom.alternatives) <= budget[0]:
             # (a|b)c -> ac | bc, so each alternative gets its literal prefix.
             budget[0] -= len(atom.alternatives) - 1
-            rest = atoms[index + 1:]
+            rest = atoms[index + 1 :]
             branches = []
             for alt in atom.alternatives:
                 branches.extend(_split(alt + rest, anchored, prefix, budget))
@@ -486,7 +491,7 @@ def _class_char(char):
 def _render(node, root=False):
     chain = []  # a run of single-child nodes, walked without recursion
     while not node.terminal and not node.tails and len(node.children) == 1:
-        (char, node), = node.children.items()
+        ((char, node),) = node.children.items()
         chain.append(_escape_char(char))
         root = False
     if node.terminal:
@@ -564,7 +569,6 @@ def pack_alternation(regexes, limit=MAX_PARAMETER, names=None):
     return parts
 
 
-
 def _char_class(chars):
     """A class for single characters, with runs written as ranges."""
     chars = sorted(set(chars))
@@ -609,6 +613,7 @@ def family_regex(parts):
     """PCRE text matching exactly the strings ``data.expand(parts)`` lists."""
     return "".join(set_regex(part.values) if isinstance(part, data.Slot) else escape_literal(part) for part in parts)
 
+
 # ---------------------------------------------------------------------------
 # Entries: the built-in list, user patterns, allow, duplicates, shadowing.
 
@@ -644,7 +649,9 @@ def user_entries(patterns):
     for index, item in enumerate(patterns or []):
         if not isinstance(item, dict) or not item.get("name") or not item.get("pattern"):
             raise BotFilterError(f"patterns[{index}] needs a name and a pattern, got {item!r}")
-        entries.append(Entry(item["name"], item["pattern"], item.get("regex", False), item.get("action") or BLOCK, USER))
+        entries.append(
+            Entry(item["name"], item["pattern"], item.get("regex", False), item.get("action") or BLOCK, USER)
+        )
     return entries
 
 
@@ -676,16 +683,18 @@ def dedupe(entries):
         if earlier is None:
             order.append(key)
         else:
-            duplicates.append(dict(
-                name=entry.name,
-                pattern=entry.pattern,
-                source=entry.source,
-                duplicate_of=earlier.name,
-                message=(
-                    f"pattern {entry.describe()} matches exactly what {earlier.describe()} matches;"
-                    f" the later one is used, with action {entry.action}"
-                ),
-            ))
+            duplicates.append(
+                dict(
+                    name=entry.name,
+                    pattern=entry.pattern,
+                    source=entry.source,
+                    duplicate_of=earlier.name,
+                    message=(
+                        f"pattern {entry.describe()} matches exactly what {earlier.describe()} matches;"
+                        f" the later one is used, with action {entry.action}"
+                    ),
+                )
+            )
         by_key[key] = entry
     return [by_key[key] for key in order], duplicates
 
@@ -726,14 +735,16 @@ def find_shadowed(entries):
     free_regexes = [e for e in entries if e.parsed.literal is None and not e.parsed.assertions]
     shadowed, gone = [], set()
     for entry in entries:
-        texts = [entry.parsed.literal] if entry.parsed.literal is not None else [
-            min((prefix for _a, prefix, _t in entry.parsed.branches), key=len)
-        ]
+        texts = (
+            [entry.parsed.literal]
+            if entry.parsed.literal is not None
+            else [min((prefix for _a, prefix, _t in entry.parsed.branches), key=len)]
+        )
         candidates = []
         for text in texts:
             for length in lengths:
                 for start in range(len(text) - length + 1):
-                    other = literals.get(text[start:start + length])
+                    other = literals.get(text[start : start + length])
                     if other is not None:
                         candidates.append(other)
         if entry.parsed.literal is not None:
@@ -823,8 +834,18 @@ def _fast_path_hit(ua_parts, label, parts, match):
 class BotFilter:
     """The merged filter: what the nginx maps hold, and a classifier over it."""
 
-    def __init__(self, entries, probe_paths, duplicates=(), shadowed=(), unmatched_allow=(), fast_path=True,
-                 limit=MAX_PARAMETER, exempt_paths=(), reserved_locations=()):
+    def __init__(
+        self,
+        entries,
+        probe_paths,
+        duplicates=(),
+        shadowed=(),
+        unmatched_allow=(),
+        fast_path=True,
+        limit=MAX_PARAMETER,
+        exempt_paths=(),
+        reserved_locations=(),
+    ):
         self.entries = list(entries)
         self.duplicates = list(duplicates)
         self.shadowed = list(shadowed)
@@ -859,19 +880,27 @@ class BotFilter:
                 self.fast_path_families.append((label, family_regex(parts)))
                 self.fast_path_strings += len(data.expand(parts))
             else:
-                self.fast_path_dropped.append(dict(
-                    family=label, user_agent=hit,
-                    message=(f"fast path: {label} left out, since a pattern matches one of its user agents ({hit!r});"
-                             " those browsers go through the patterns, which is slower but classifies them the same"),
-                ))
+                self.fast_path_dropped.append(
+                    dict(
+                        family=label,
+                        user_agent=hit,
+                        message=(
+                            f"fast path: {label} left out, since a pattern matches one of its user agents ({hit!r});"
+                            " those browsers go through the patterns, which is slower but classifies them the same"
+                        ),
+                    )
+                )
         self.fast_path = (
             "^(?:" + "|".join(text for _label, text in self.fast_path_families) + ")$"
-            if self.fast_path_families else ""
+            if self.fast_path_families
+            else ""
         )
         self._fast_path_regex = re.compile(self.fast_path, re.ASCII) if self.fast_path else None
         if len(nginx_string(self.fast_path)) > limit:
-            raise BotFilterError(f"the fast-path regex is {len(nginx_string(self.fast_path))} bytes, more than nginx"
-                                 f" takes ({limit}); set fast_path: false")
+            raise BotFilterError(
+                f"the fast-path regex is {len(nginx_string(self.fast_path))} bytes, more than nginx"
+                f" takes ({limit}); set fast_path: false"
+            )
 
     def _compile_action(self, action, limit):
         entries = [entry for entry in self.active if entry.action == action]
@@ -900,8 +929,9 @@ class BotFilter:
         return ALLOW
 
     def in_fast_path(self, user_agent):
-        return bool(user_agent) and self._fast_path_regex is not None and bool(
-            self._fast_path_regex.fullmatch(user_agent))
+        return (
+            bool(user_agent) and self._fast_path_regex is not None and bool(self._fast_path_regex.fullmatch(user_agent))
+        )
 
     def classify_user_agent(self, user_agent):
         """block, limit or allow for a User-Agent alone (None: header missing)."""
@@ -1092,8 +1122,10 @@ class BotFilter:
         """The location-level include: the rate limit of user agents whose action is limit."""
         if not isinstance(limit_burst, int) or isinstance(limit_burst, bool) or limit_burst < 0:
             raise BotFilterError(f"limit_burst must be a whole number of requests, 0 or more, not {limit_burst!r}")
-        lines = self._header("location-level include: the rate limit of user agents whose action is limit.",
-                             [f"the http-level include {dest or ''}".rstrip()])
+        lines = self._header(
+            "location-level include: the rate limit of user agents whose action is limit.",
+            [f"the http-level include {dest or ''}".rstrip()],
+        )
         if self.counts["limit"]:
             lines += [
                 "# Requests beyond the burst get limit_req_status.",
@@ -1104,8 +1136,17 @@ class BotFilter:
         return "\n".join(lines) + "\n"
 
 
-def build(builtin=True, patterns=None, allow=None, probe_paths=None, builtin_probe_paths=True, fast_path=True,
-          limit=MAX_PARAMETER, exempt_paths=None, reserved_locations=None):
+def build(
+    builtin=True,
+    patterns=None,
+    allow=None,
+    probe_paths=None,
+    builtin_probe_paths=True,
+    fast_path=True,
+    limit=MAX_PARAMETER,
+    exempt_paths=None,
+    reserved_locations=None,
+):
     """Validate the inputs and compile them into a BotFilter.
 
     Raises BotFilterError naming the offending input.
@@ -1114,16 +1155,29 @@ def build(builtin=True, patterns=None, allow=None, probe_paths=None, builtin_pro
     entries, unmatched = apply_allow(entries, allow)
     entries, duplicates = dedupe(entries)
     shadowed = find_shadowed(entries)
-    paths = normalize_probe_paths((list(data.BUILTIN_PROBE_PATHS) if builtin_probe_paths else []) + list(probe_paths or []))
-    return BotFilter(entries, paths, duplicates, shadowed, unmatched, fast_path=fast_path, limit=limit,
-                     exempt_paths=exempt_paths, reserved_locations=reserved_locations)
+    paths = normalize_probe_paths(
+        (list(data.BUILTIN_PROBE_PATHS) if builtin_probe_paths else []) + list(probe_paths or [])
+    )
+    return BotFilter(
+        entries,
+        paths,
+        duplicates,
+        shadowed,
+        unmatched,
+        fast_path=fast_path,
+        limit=limit,
+        exempt_paths=exempt_paths,
+        reserved_locations=reserved_locations,
+    )
 
 
 def file_problem(path):
     """Why ``path`` cannot be written, as a message, or None."""
     directory = os.path.dirname(path) or "."
     if not os.path.isdir(directory):
-        return f"the directory of {path} does not exist; create {directory} first (ansible.builtin.file, state: directory)"
+        return (
+            f"the directory of {path} does not exist; create {directory} first (ansible.builtin.file, state: directory)"
+        )
     if os.path.isdir(path):
         return f"{path} is a directory; give the path of a file"
     return None

@@ -146,83 +146,125 @@ BUILTIN_PROBE_PATHS = (
 # reduction (fixed platform strings, MINOR.BUILD.PATCH zeroed in Chrome).
 # No resulting pattern may match any of them unless allow_browser_matches.
 BROWSER_USER_AGENTS = (
-    ("Chrome 142 on Windows",
-     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"),
-    ("Chrome 142 on macOS",
-     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"),
-    ("Chrome 142 on Linux",
-     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"),
-    ("Chrome 142 on ChromeOS",
-     "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"),
-    ("Chrome 142 on Android",
-     "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Mobile Safari/537.36"),
-    ("Chrome 142 on an Android tablet",
-     "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"),
-    ("Chrome 142 on iPhone",
-     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/142.0.7444.77"
-     " Mobile/15E148 Safari/604.1"),
-    ("Chrome 131 on Windows",
-     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"),
-    ("Edge 142 on Windows",
-     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
-     " Edg/142.0.0.0"),
-    ("Edge 142 on macOS",
-     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0"
-     " Safari/537.36 Edg/142.0.0.0"),
-    ("Edge 142 on Android",
-     "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Mobile Safari/537.36"
-     " EdgA/142.0.0.0"),
-    ("Edge 142 on iPhone",
-     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0"
-     " EdgiOS/142.3595.66 Mobile/15E148 Safari/605.1.15"),
-    ("Firefox 145 on Windows",
-     "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:145.0) Gecko/20100101 Firefox/145.0"),
-    ("Firefox 145 on macOS",
-     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:145.0) Gecko/20100101 Firefox/145.0"),
-    ("Firefox 145 on Linux",
-     "Mozilla/5.0 (X11; Linux x86_64; rv:145.0) Gecko/20100101 Firefox/145.0"),
-    ("Firefox 145 on Ubuntu",
-     "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:145.0) Gecko/20100101 Firefox/145.0"),
-    ("Firefox ESR 140 on Linux",
-     "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"),
-    ("Firefox 145 on Android",
-     "Mozilla/5.0 (Android 15; Mobile; rv:145.0) Gecko/145.0 Firefox/145.0"),
-    ("Firefox 145 on iPhone",
-     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) FxiOS/145.0"
-     " Mobile/15E148 Safari/605.1.15"),
-    ("Safari 26 on macOS",
-     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/26.0"
-     " Safari/605.1.15"),
-    ("Safari 18.6 on macOS",
-     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.6"
-     " Safari/605.1.15"),
-    ("Safari 26 on iPhone",
-     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/26.0"
-     " Mobile/15E148 Safari/604.1"),
-    ("Safari 18.6 on iPhone",
-     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.6"
-     " Mobile/15E148 Safari/604.1"),
-    ("Safari 17.6 on iPad",
-     "Mozilla/5.0 (iPad; CPU OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6"
-     " Mobile/15E148 Safari/604.1"),
-    ("Opera 124 on Windows",
-     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36"
-     " OPR/124.0.0.0"),
-    ("Opera 124 on macOS",
-     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0"
-     " Safari/537.36 OPR/124.0.0.0"),
-    ("Opera 92 on Android",
-     "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Mobile Safari/537.36"
-     " OPR/92.0.0.0"),
-    ("Samsung Internet 29 on Android",
-     "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/29.0 Chrome/136.0.0.0"
-     " Mobile Safari/537.36"),
-    ("Samsung Internet 27 on a Galaxy S24 Ultra",
-     "Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S928B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/27.0"
-     " Chrome/125.0.0.0 Mobile Safari/537.36"),
-    ("Samsung Internet 28 in desktop mode",
-     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/28.0 Chrome/130.0.0.0"
-     " Safari/537.36"),
+    (
+        "Chrome 142 on Windows",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36",
+    ),
+    (
+        "Chrome 142 on macOS",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36",
+    ),
+    (
+        "Chrome 142 on Linux",
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36",
+    ),
+    (
+        "Chrome 142 on ChromeOS",
+        "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36",
+    ),
+    (
+        "Chrome 142 on Android",
+        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Mobile Safari/537.36",
+    ),
+    (
+        "Chrome 142 on an Android tablet",
+        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36",
+    ),
+    (
+        "Chrome 142 on iPhone",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/142.0.7444.77"
+        " Mobile/15E148 Safari/604.1",
+    ),
+    (
+        "Chrome 131 on Windows",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+    ),
+    (
+        "Edge 142 on Windows",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
+        " Edg/142.0.0.0",
+    ),
+    (
+        "Edge 142 on macOS",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0"
+        " Safari/537.36 Edg/142.0.0.0",
+    ),
+    (
+        "Edge 142 on Android",
+        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Mobile Safari/537.36"
+        " EdgA/142.0.0.0",
+    ),
+    (
+        "Edge 142 on iPhone",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0"
+        " EdgiOS/142.3595.66 Mobile/15E148 Safari/605.1.15",
+    ),
+    ("Firefox 145 on Windows", "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:145.0) Gecko/20100101 Firefox/145.0"),
+    ("Firefox 145 on macOS", "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:145.0) Gecko/20100101 Firefox/145.0"),
+    ("Firefox 145 on Linux", "Mozilla/5.0 (X11; Linux x86_64; rv:145.0) Gecko/20100101 Firefox/145.0"),
+    ("Firefox 145 on Ubuntu", "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:145.0) Gecko/20100101 Firefox/145.0"),
+    ("Firefox ESR 140 on Linux", "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"),
+    ("Firefox 145 on Android", "Mozilla/5.0 (Android 15; Mobile; rv:145.0) Gecko/145.0 Firefox/145.0"),
+    (
+        "Firefox 145 on iPhone",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) FxiOS/145.0"
+        " Mobile/15E148 Safari/605.1.15",
+    ),
+    (
+        "Safari 26 on macOS",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/26.0"
+        " Safari/605.1.15",
+    ),
+    (
+        "Safari 18.6 on macOS",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.6"
+        " Safari/605.1.15",
+    ),
+    (
+        "Safari 26 on iPhone",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/26.0"
+        " Mobile/15E148 Safari/604.1",
+    ),
+    (
+        "Safari 18.6 on iPhone",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.6"
+        " Mobile/15E148 Safari/604.1",
+    ),
+    (
+        "Safari 17.6 on iPad",
+        "Mozilla/5.0 (iPad; CPU OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6"
+        " Mobile/15E148 Safari/604.1",
+    ),
+    (
+        "Opera 124 on Windows",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36"
+        " OPR/124.0.0.0",
+    ),
+    (
+        "Opera 124 on macOS",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0"
+        " Safari/537.36 OPR/124.0.0.0",
+    ),
+    (
+        "Opera 92 on Android",
+        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Mobile Safari/537.36"
+        " OPR/92.0.0.0",
+    ),
+    (
+        "Samsung Internet 29 on Android",
+        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/29.0 Chrome/136.0.0.0"
+        " Mobile Safari/537.36",
+    ),
+    (
+        "Samsung Internet 27 on a Galaxy S24 Ultra",
+        "Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S928B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/27.0"
+        " Chrome/125.0.0.0 Mobile Safari/537.36",
+    ),
+    (
+        "Samsung Internet 28 in desktop mode",
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/28.0 Chrome/130.0.0.0"
+        " Safari/537.36",
+    ),
 )
 
 # The fast path: the User-Agent strings of the commonest browsers over a
@@ -237,15 +279,14 @@ CHROMIUM_MAJORS = range(125, 166)
 FIREFOX_MAJORS = range(128, 166)
 FIREFOX_ESR_MAJORS = (115,)
 SAFARI_VERSIONS = tuple(
-    f"{major}.{minor}{patch}"
-    for major in (17, 18, 26, 27)
-    for minor in range(7)
-    for patch in ("", ".1")
+    f"{major}.{minor}{patch}" for major in (17, 18, 26, 27) for minor in range(7) for patch in ("", ".1")
 )
 # iOS 26 and later freeze the OS version in the User-Agent at 18_6.
-IOS_VERSIONS = tuple(dict.fromkeys(
-    ["18_6"] + [version.replace(".", "_") for version in SAFARI_VERSIONS if int(version.split(".")[0]) < 26]
-))
+IOS_VERSIONS = tuple(
+    dict.fromkeys(
+        ["18_6"] + [version.replace(".", "_") for version in SAFARI_VERSIONS if int(version.split(".")[0]) < 26]
+    )
+)
 _CHROME_PLATFORMS = (
     "Windows NT 10.0; Win64; x64",
     "Macintosh; Intel Mac OS X 10_15_7",
@@ -288,24 +329,53 @@ _CHROMIUM = _versions(CHROMIUM_MAJORS, ".0.0.0")
 _FIREFOX = _versions((*FIREFOX_ESR_MAJORS, *FIREFOX_MAJORS), ".0")
 
 FAST_PATH_FAMILIES = (
-    ("Chrome and Edge on Windows, macOS and Linux", (
-        "Mozilla/5.0 (", Slot(_CHROME_PLATFORMS), ") AppleWebKit/537.36 (KHTML, like Gecko) Chrome/", _CHROMIUM,
-        " Safari/537.36", _optional(" Edg/", _CHROMIUM),
-    )),
-    ("Chrome and Edge on Android", (
-        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/", _CHROMIUM,
-        " Mobile Safari/537.36", _optional(" EdgA/", _CHROMIUM),
-    )),
-    ("Firefox on Windows, macOS and Linux", (
-        "Mozilla/5.0 (", Slot(_FIREFOX_PLATFORMS), "; rv:", _FIREFOX, ") Gecko/20100101 Firefox/", _FIREFOX,
-    )),
-    ("Safari on macOS", (
-        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/",
-        Slot(SAFARI_VERSIONS), " Safari/605.1.15",
-    )),
-    ("Safari on iPhone", (
-        "Mozilla/5.0 (iPhone; CPU iPhone OS ", Slot(IOS_VERSIONS),
-        " like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/", Slot(SAFARI_VERSIONS),
-        " Mobile/15E148 Safari/604.1",
-    )),
+    (
+        "Chrome and Edge on Windows, macOS and Linux",
+        (
+            "Mozilla/5.0 (",
+            Slot(_CHROME_PLATFORMS),
+            ") AppleWebKit/537.36 (KHTML, like Gecko) Chrome/",
+            _CHROMIUM,
+            " Safari/537.36",
+            _optional(" Edg/", _CHROMIUM),
+        ),
+    ),
+    (
+        "Chrome and Edge on Android",
+        (
+            "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/",
+            _CHROMIUM,
+            " Mobile Safari/537.36",
+            _optional(" EdgA/", _CHROMIUM),
+        ),
+    ),
+    (
+        "Firefox on Windows, macOS and Linux",
+        (
+            "Mozilla/5.0 (",
+            Slot(_FIREFOX_PLATFORMS),
+            "; rv:",
+            _FIREFOX,
+            ") Gecko/20100101 Firefox/",
+            _FIREFOX,
+        ),
+    ),
+    (
+        "Safari on macOS",
+        (
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/",
+            Slot(SAFARI_VERSIONS),
+            " Safari/605.1.15",
+        ),
+    ),
+    (
+        "Safari on iPhone",
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS ",
+            Slot(IOS_VERSIONS),
+            " like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/",
+            Slot(SAFARI_VERSIONS),
+            " Mobile/15E148 Safari/604.1",
+        ),
+    ),
 )

@@ -34,6 +34,7 @@ try:
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
     from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID, NameOID
+
     HAS_CRYPTOGRAPHY = True
 except ImportError:  # pragma: no cover - reported by the module
     HAS_CRYPTOGRAPHY = False
@@ -115,11 +116,20 @@ class CertInfo:
         return int((self.not_after - now).total_seconds() // 86400)
 
     def as_dict(self, now: datetime.datetime) -> dict:
-        return dict(names=self.names, key_type=self.key_type, key_param=self.key_param,
-                    must_staple=self.must_staple, not_before=self.not_before.isoformat(),
-                    not_after=self.not_after.isoformat(), days_left=self.days_left(now), issuer=self.issuer,
-                    subject=self.subject, serial=self.serial, self_issued=self.self_issued,
-                    ocsp_urls=self.ocsp_urls)
+        return dict(
+            names=self.names,
+            key_type=self.key_type,
+            key_param=self.key_param,
+            must_staple=self.must_staple,
+            not_before=self.not_before.isoformat(),
+            not_after=self.not_after.isoformat(),
+            days_left=self.days_left(now),
+            issuer=self.issuer,
+            subject=self.subject,
+            serial=self.serial,
+            self_issued=self.self_issued,
+            ocsp_urls=self.ocsp_urls,
+        )
 
 
 def _utc(cert, attr):
@@ -163,15 +173,22 @@ def cert_info(pem: bytes) -> CertInfo:
     ocsp = []
     try:
         aia = cert.extensions.get_extension_for_oid(ExtensionOID.AUTHORITY_INFORMATION_ACCESS).value
-        ocsp = [d.access_location.value for d in aia
-                if d.access_method == AuthorityInformationAccessOID.OCSP]
+        ocsp = [d.access_location.value for d in aia if d.access_method == AuthorityInformationAccessOID.OCSP]
     except x509.ExtensionNotFound:
         pass
-    return CertInfo(names=names, key_type=key_type, key_param=key_param, must_staple=must_staple,
-                    not_before=_utc(cert, "not_valid_before"), not_after=_utc(cert, "not_valid_after"),
-                    issuer=_rfc4514(cert.issuer), subject=_rfc4514(cert.subject),
-                    serial=format(cert.serial_number, "x"), self_issued=cert.issuer == cert.subject,
-                    ocsp_urls=ocsp)
+    return CertInfo(
+        names=names,
+        key_type=key_type,
+        key_param=key_param,
+        must_staple=must_staple,
+        not_before=_utc(cert, "not_valid_before"),
+        not_after=_utc(cert, "not_valid_after"),
+        issuer=_rfc4514(cert.issuer),
+        subject=_rfc4514(cert.subject),
+        serial=format(cert.serial_number, "x"),
+        self_issued=cert.issuer == cert.subject,
+        ocsp_urls=ocsp,
+    )
 
 
 @dataclass
@@ -191,8 +208,10 @@ def read_lineage(config_dir: str, name: str):
     conf_path = os.path.join(config_dir, "renewal", name + ".conf")
     if not os.path.exists(conf_path):
         if os.path.exists(os.path.join(config_dir, "live", name)):
-            raise LineageError(f"{config_dir}/live/{name} exists but {conf_path} does not; "
-                               f"inspect it with 'certbot certificates' and remove the stale directory")
+            raise LineageError(
+                f"{config_dir}/live/{name} exists but {conf_path} does not; "
+                f"inspect it with 'certbot certificates' and remove the stale directory"
+            )
         return None
     with open(conf_path, encoding="utf-8") as handle:
         renewal = parse_renewal_conf(handle.read())
@@ -201,8 +220,10 @@ def read_lineage(config_dir: str, name: str):
         with open(cert_path, "rb") as handle:
             info = cert_info(handle.read())
     except OSError as exc:
-        raise LineageError(f"{conf_path} names the certificate {cert_path}, which cannot be read ({exc.strerror}); "
-                           f"repair or delete the lineage with 'certbot delete --cert-name {name}'") from exc
+        raise LineageError(
+            f"{conf_path} names the certificate {cert_path}, which cannot be read ({exc.strerror}); "
+            f"repair or delete the lineage with 'certbot delete --cert-name {name}'"
+        ) from exc
     return Lineage(name=name, server=renewal["renewalparams"].get("server", ""), cert=info, renewal=renewal)
 
 
@@ -234,14 +255,23 @@ def plan(want: Wanted, have, now: datetime.datetime) -> Plan:
     if wanted_names != have_names:
         added = sorted(set(wanted_names) - set(have_names))
         removed = sorted(set(have_names) - set(wanted_names))
-        reasons.append("names change: " + "; ".join(
-            part for part in (f"add {', '.join(added)}" if added else "",
-                              f"remove {', '.join(removed)}" if removed else "") if part))
+        reasons.append(
+            "names change: "
+            + "; ".join(
+                part
+                for part in (
+                    f"add {', '.join(added)}" if added else "",
+                    f"remove {', '.join(removed)}" if removed else "",
+                )
+                if part
+            )
+        )
     server = resolve_directory(want.server)
     if have.server.rstrip("/") != server.rstrip("/"):
         reasons.append(f"ACME directory changes from {have.server or 'unknown'} to {server}")
-    want_param = CURVES.get(want.elliptic_curve, want.elliptic_curve) if want.key_type == "ecdsa" \
-        else str(want.rsa_key_size)
+    want_param = (
+        CURVES.get(want.elliptic_curve, want.elliptic_curve) if want.key_type == "ecdsa" else str(want.rsa_key_size)
+    )
     if (have.cert.key_type, have.cert.key_param) != (want.key_type, want_param):
         reasons.append(f"key changes from {have.cert.key_type} {have.cert.key_param} to {want.key_type} {want_param}")
     if have.cert.must_staple != want.must_staple:
@@ -250,14 +280,17 @@ def plan(want: Wanted, have, now: datetime.datetime) -> Plan:
         return Plan("reissue", reasons)
     days = have.cert.days_left(now)
     if days < want.renew_before_days:
-        return Plan("renew", [f"expires in {days} days ({have.cert.not_after.date().isoformat()}), "
-                              f"fewer than {want.renew_before_days}"])
+        return Plan(
+            "renew",
+            [f"expires in {days} days ({have.cert.not_after.date().isoformat()}), fewer than {want.renew_before_days}"],
+        )
     return Plan("none", [])
 
 
 @dataclass
 class Options:
     """How certbot proves control and talks to the CA (not part of the plan)."""
+
     challenge: str = "http-01"
     webroot: str = ""
     dns_plugin: str = ""
@@ -277,8 +310,16 @@ def certbot_argv(want: Wanted, action: str, opts: Options, show_secrets: bool = 
     """``certbot certonly`` for a plan's action (not ``none``)."""
     if action not in ("issue", "reissue", "renew"):
         raise ValueError(f"nothing to run for action {action!r}")
-    argv = [opts.certbot, "certonly", "--non-interactive", "--agree-tos", "--cert-name", want.name,
-            "--server", resolve_directory(want.server)]
+    argv = [
+        opts.certbot,
+        "certonly",
+        "--non-interactive",
+        "--agree-tos",
+        "--cert-name",
+        want.name,
+        "--server",
+        resolve_directory(want.server),
+    ]
     if opts.config_dir != DEFAULT_CONFIG_DIR:
         argv += ["--config-dir", opts.config_dir]
     argv += ["--email", opts.email] if opts.email else ["--register-unsafely-without-email"]
@@ -308,8 +349,11 @@ def certbot_argv(want: Wanted, action: str, opts: Options, show_secrets: bool = 
 
 
 _PROBLEMS = re.compile(r"The Certificate Authority reported these problems:\n(?P<body>.*?)(?:\n\s*\nHint:|\Z)", re.S)
-_ERROR = re.compile(r"^(An unexpected error occurred:|Error:|Requested name|Some challenges have failed|"
-                    r"Unable to|Encountered exception|Failed to|Could not)", re.M)
+_ERROR = re.compile(
+    r"^(An unexpected error occurred:|Error:|Requested name|Some challenges have failed|"
+    r"Unable to|Encountered exception|Failed to|Could not)",
+    re.M,
+)
 
 
 def failure_reason(output: str) -> str:
@@ -321,7 +365,7 @@ def failure_reason(output: str) -> str:
         return "the CA reported: " + " ".join(body.split())
     match = _ERROR.search(text)
     if match:
-        lines = text[match.start():].strip().splitlines()
+        lines = text[match.start() :].strip().splitlines()
         return " ".join(line.strip() for line in lines[:3] if line.strip() and not line.startswith("Ask for help"))
     tail = [line.strip() for line in text.strip().splitlines() if line.strip()]
     return " ".join(tail[-3:]) if tail else "certbot failed without output"

@@ -48,7 +48,7 @@ def decode_address(text, byteorder="little"):
         raise ValueError(f"address {text!r} is neither 8 (IPv4) nor 32 (IPv6) hex digits")
     raw = bytes.fromhex(text)
     if byteorder == "little":
-        raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+        raw = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
     elif byteorder != "big":
         raise ValueError(f"byteorder must be 'little' or 'big', not {byteorder!r}")
     if len(raw) == 4:
@@ -98,12 +98,7 @@ def is_listening(row, table):
     if table.startswith("tcp"):
         return row["state"] == TCP_LISTEN
     remote_ip, remote_port = row["remote"]
-    return (
-        row["state"] == UDP_UNCONNECTED
-        and remote_ip.is_unspecified
-        and remote_port == 0
-        and row["local"][1] != 0
-    )
+    return row["state"] == UDP_UNCONNECTED and remote_ip.is_unspecified and remote_port == 0 and row["local"][1] != 0
 
 
 def classify(ip):
@@ -127,19 +122,21 @@ def parse_listeners(text, table, byteorder="little"):
             continue
         ip, port = row["local"]
         address, mapped, wildcard, scope = classify(ip)
-        listeners.append({
-            "protocol": table,
-            "family": "ipv6" if table.endswith("6") else "ipv4",
-            "address": address,
-            "port": port,
-            "mapped": mapped,
-            "wildcard": wildcard,
-            "scope": scope,
-            "inode": row["inode"],
-            "uid": row["uid"],
-            "pids": [],
-            "processes": [],
-        })
+        listeners.append(
+            {
+                "protocol": table,
+                "family": "ipv6" if table.endswith("6") else "ipv4",
+                "address": address,
+                "port": port,
+                "mapped": mapped,
+                "wildcard": wildcard,
+                "scope": scope,
+                "inode": row["inode"],
+                "uid": row["uid"],
+                "pids": [],
+                "processes": [],
+            }
+        )
     return listeners
 
 
@@ -284,8 +281,7 @@ def summarize(listeners):
         counts[table] = sum(1 for item in listeners if item["protocol"] == table)
     plural = "" if counts["total"] == 1 else "s"
     summary = (
-        f"{counts['total']} listening socket{plural}: "
-        f"{counts['loopback']} loopback-only, {counts['exposed']} exposed"
+        f"{counts['total']} listening socket{plural}: {counts['loopback']} loopback-only, {counts['exposed']} exposed"
     )
     if exposed:
         names = [
@@ -314,6 +310,6 @@ def exposure_message(offending):
         f"{count} socket{'' if count == 1 else 's'} on fail_on_exposed port"
         f"{'' if len(ports) == 1 else 's'} {', '.join(map(str, ports))} "
         f"listen{'s' if count == 1 else ''} beyond loopback: {'; '.join(described)}. "
-        "Bind the service to 127.0.0.1 or ::1 (for a Gradio app: server_name=\"127.0.0.1\") "
+        'Bind the service to 127.0.0.1 or ::1 (for a Gradio app: server_name="127.0.0.1") '
         "and reach it through the authenticated front door, or remove the port from fail_on_exposed."
     )

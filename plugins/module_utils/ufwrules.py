@@ -90,8 +90,18 @@ class Rule:
     @property
     def key(self):
         """ufw's identity of the rule: everything but action, log type and comment."""
-        return (self.family, self.route, self.proto, self.dport, self.dst, self.sport, self.src,
-                self.direction, self.dapp, self.sapp)
+        return (
+            self.family,
+            self.route,
+            self.proto,
+            self.dport,
+            self.dst,
+            self.sport,
+            self.src,
+            self.direction,
+            self.dapp,
+            self.sapp,
+        )
 
     @property
     def interface(self):
@@ -144,12 +154,18 @@ class Rule:
 
     def as_dict(self):
         return {
-            "family": self.family, "action": self.action, "proto": self.proto, "port": self.dport,
-            "source": self.src, "comment": self.comment, "rule": self.text,
+            "family": self.family,
+            "action": self.action,
+            "proto": self.proto,
+            "port": self.dport,
+            "source": self.src,
+            "comment": self.comment,
+            "rule": self.text,
         }
 
 
 # ---------------------------------------------------------------- reading
+
 
 def canonical_net(text):
     """A network as ufw writes it: a single address (/32, /128) without its prefix length.
@@ -173,7 +189,7 @@ def parse_tuple(line, family):
     """
     if not line.startswith("### tuple ###"):
         return None
-    body = line[len("### tuple ###"):]
+    body = line[len("### tuple ###") :]
     comment = ""
     if " comment=" in body:
         body, _sep, hexed = body.partition(" comment=")
@@ -192,9 +208,21 @@ def parse_tuple(line, family):
     route = action.startswith("route:")
     action = action.partition(":")[2] if route else action
     action, _sep, logtype = action.partition("_")
-    return Rule(family=family, action=action, proto=proto, dport=dport, src=canonical_net(src), comment=comment,
-                dst=canonical_net(dst),
-                sport=sport, direction=fields[-1], logtype=logtype, route=route, dapp=dapp, sapp=sapp)
+    return Rule(
+        family=family,
+        action=action,
+        proto=proto,
+        dport=dport,
+        src=canonical_net(src),
+        comment=comment,
+        dst=canonical_net(dst),
+        sport=sport,
+        direction=fields[-1],
+        logtype=logtype,
+        route=route,
+        dapp=dapp,
+        sapp=sapp,
+    )
 
 
 def parse_rules(text, family):
@@ -276,6 +304,7 @@ def read_state(root="/"):
 
 # ------------------------------------------------------------- validation
 
+
 def parse_network(text):
     """An ip_network from a CIDR or address; ValueError with the reason if invalid."""
     text = str(text).strip()
@@ -355,15 +384,18 @@ def rule_problems(rules, name="rules", ipv6=True):
             else:
                 width = sum(1 if low == high else 2 for low, high in parts)
                 if (len(parts) > 1 or parts[0][0] != parts[0][1]) and proto == "any":
-                    problems.append(f"{where}.port: {rule['port']!r} is a range or list, which ufw only takes "
-                                    f"with proto tcp or udp, not any")
+                    problems.append(
+                        f"{where}.port: {rule['port']!r} is a range or list, which ufw only takes "
+                        f"with proto tcp or udp, not any"
+                    )
                 if width > MAX_MULTIPORT:
-                    problems.append(f"{where}.port: {rule['port']!r} names {width} ports (a range counts 2); "
-                                    f"ufw takes at most {MAX_MULTIPORT} in one rule")
+                    problems.append(
+                        f"{where}.port: {rule['port']!r} names {width} ports (a range counts 2); "
+                        f"ufw takes at most {MAX_MULTIPORT} in one rule"
+                    )
         sources = rule.get("sources")
         if not isinstance(sources, list) or not sources:
-            problems.append(f"{where}.sources must be a non-empty list of networks (CIDR) or 'any', "
-                            f"not {sources!r}")
+            problems.append(f"{where}.sources must be a non-empty list of networks (CIDR) or 'any', not {sources!r}")
         else:
             for number, source in enumerate(sources):
                 problem = network_problem(f"{where}.sources[{number}]", source, ipv6)
@@ -371,19 +403,21 @@ def rule_problems(rules, name="rules", ipv6=True):
                     problems.append(problem)
         comment = rule.get("comment", "")
         if not isinstance(comment, str) or not COMMENT_RE.match(comment):
-            problems.append(f"{where}.comment: {comment!r} must be at most 80 printable ASCII characters "
-                            "without quotes or backslashes")
+            problems.append(
+                f"{where}.comment: {comment!r} must be at most 80 printable ASCII characters "
+                "without quotes or backslashes"
+            )
     return problems
 
 
 def tag_problem(tag, name="tag"):
     if not isinstance(tag, str) or not TAG_RE.match(tag):
-        return (f"{name}: {tag!r} must be 1 to 32 letters, digits, '.', '_' or '-', starting with a letter "
-                "or digit")
+        return f"{name}: {tag!r} must be 1 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit"
     return None
 
 
 # ---------------------------------------------------------------- desired
+
 
 def tagged(tag, comment):
     return f"{tag}: {comment}" if comment else tag
@@ -407,29 +441,32 @@ def desired_rules(rules, tag, ipv6=True):
                 nets = [canonical_net(parse_network(source))]
             for net in nets:
                 family = IPV6 if ":" in net else IPV4
-                item = Rule(family=family, action=rule.get("action", "allow"), proto=proto, dport=port, src=net,
-                            comment=comment)
+                item = Rule(
+                    family=family, action=rule.get("action", "allow"), proto=proto, dport=port, src=net, comment=comment
+                )
                 seen = out.get(item.key)
                 if seen and (seen[0].action, seen[0].comment) != (item.action, item.comment):
                     raise UfwError(
                         f"rules[{seen[1]}] and rules[{index}] both cover {proto} port {port} from {net} but differ "
                         f"in action or comment ({seen[0].action} {seen[0].comment!r}, {item.action} "
-                        f"{item.comment!r}); ufw keeps one rule per port and source, so merge them")
+                        f"{item.comment!r}); ufw keeps one rule per port and source, so merge them"
+                    )
                 out.setdefault(item.key, (item, index))
     return [item for item, _index in out.values()]
 
 
 # ------------------------------------------------------------------- plan
 
+
 @dataclass
 class Plan:
-    add: list = field(default_factory=list)       # new rules
-    update: list = field(default_factory=list)    # (old, new): same identity, other action or comment
-    delete: list = field(default_factory=list)    # rules removed
-    keep: list = field(default_factory=list)      # desired rules already there
-    stale: list = field(default_factory=list)     # tagged rules no longer wanted (deleted with purge)
-    unowned: list = field(default_factory=list)   # untagged rules (deleted with purge_unowned)
-    final: list = field(default_factory=list)     # the rules once the plan is applied, in ufw's order
+    add: list = field(default_factory=list)  # new rules
+    update: list = field(default_factory=list)  # (old, new): same identity, other action or comment
+    delete: list = field(default_factory=list)  # rules removed
+    keep: list = field(default_factory=list)  # desired rules already there
+    stale: list = field(default_factory=list)  # tagged rules no longer wanted (deleted with purge)
+    unowned: list = field(default_factory=list)  # untagged rules (deleted with purge_unowned)
+    final: list = field(default_factory=list)  # the rules once the plan is applied, in ufw's order
 
     @property
     def changed(self):
@@ -437,8 +474,11 @@ class Plan:
 
     def commands(self):
         """ufw commands in a safe order: additions and updates first, deletions last."""
-        return [rule.argv() for rule in self.add] + [new.argv() for _old, new in self.update] + \
-            [rule.argv(delete=True) for rule in self.delete]
+        return (
+            [rule.argv() for rule in self.add]
+            + [new.argv() for _old, new in self.update]
+            + [rule.argv(delete=True) for rule in self.delete]
+        )
 
 
 def make_plan(current, desired, tag, purge=False, purge_unowned=False):
@@ -477,6 +517,7 @@ def rule_lines(rules):
 
 
 # ----------------------------------------------------------------- matching
+
 
 def port_matches(spec, port):
     if spec == "any":
@@ -521,7 +562,7 @@ def verdict_for(rules, ip, port, proto, policy):
             continue
         if not proto_matches(rule.proto, proto) or not port_matches(rule.dport, port) or not covers(rule.src, ip):
             continue
-        narrow = (rule.interface or rule.dst != ANY_NET[family] or rule.sport != "any" or rule.dapp or rule.sapp)
+        narrow = rule.interface or rule.dst != ANY_NET[family] or rule.sport != "any" or rule.dapp or rule.sapp
         if rule.action in ALLOWING:
             if narrow:
                 continue
@@ -544,13 +585,16 @@ def lockout_problem(rules, address, port, policy="deny", enabled=True):
     if action in ALLOWING:
         return None
     why = f"the rule {rule.text!r} {action}s it" if rule else f"no rule allows it and the incoming policy is {action}"
-    return (f"lockout guard: once applied, these rules would drop new SSH connections from the controller "
-            f"({ip}) to port {port}/tcp: {why}. Nothing was changed. Allow a network that contains {ip} "
-            "(ufw_allowlist_admin_networks, or an allow rule for the SSH port), or, if there is another way in, "
-            "turn the guard off (ufw_allowlist_lockout_guard: false; module option lockout_guard: false).")
+    return (
+        f"lockout guard: once applied, these rules would drop new SSH connections from the controller "
+        f"({ip}) to port {port}/tcp: {why}. Nothing was changed. Allow a network that contains {ip} "
+        "(ufw_allowlist_admin_networks, or an allow rule for the SSH port), or, if there is another way in, "
+        "turn the guard off (ufw_allowlist_lockout_guard: false; module option lockout_guard: false)."
+    )
 
 
 # ------------------------------------------------------------ listen_audit
+
 
 def listener_families(listener):
     """The address families a listening socket accepts connections over."""

@@ -67,8 +67,20 @@ PENDING = "pending"
 # Every verdict, the most serious first; all but ALLOWED, CHANGED and PENDING
 # are flagged. NOT_REGULAR and UNREADABLE are only reported: such a file
 # cannot be moved safely (a link, a FIFO) or read at all.
-VERDICTS = (EXECUTABLE, POLYGLOT, DOUBLE_EXTENSION, OVERSIZE, EXTENSION_MISMATCH, TYPE_NOT_ALLOWED, EMPTY,
-            NOT_REGULAR, UNREADABLE, CHANGED, PENDING, ALLOWED)
+VERDICTS = (
+    EXECUTABLE,
+    POLYGLOT,
+    DOUBLE_EXTENSION,
+    OVERSIZE,
+    EXTENSION_MISMATCH,
+    TYPE_NOT_ALLOWED,
+    EMPTY,
+    NOT_REGULAR,
+    UNREADABLE,
+    CHANGED,
+    PENDING,
+    ALLOWED,
+)
 NOT_FLAGGED = (ALLOWED, CHANGED, PENDING)
 NOT_MOVABLE = (NOT_REGULAR, UNREADABLE, CHANGED, PENDING, ALLOWED)
 
@@ -134,18 +146,86 @@ TYPES = _kinds(
 )
 
 # What an app that takes audio, video and images should accept.
-DEFAULT_ALLOWED = ("mp4", "m4a", "mov", "wav", "mp3", "aac", "flac", "ogg", "webm", "mkv",
-                   "png", "jpeg", "gif", "webp", "bmp", "tiff")
+DEFAULT_ALLOWED = (
+    "mp4",
+    "m4a",
+    "mov",
+    "wav",
+    "mp3",
+    "aac",
+    "flac",
+    "ogg",
+    "webm",
+    "mkv",
+    "png",
+    "jpeg",
+    "gif",
+    "webp",
+    "bmp",
+    "tiff",
+)
 
 # Extensions a web server or a shell may execute; one before the last
 # extension (shell.php.mp4) is a double extension.
-RISKY_EXTENSIONS = frozenset((
-    "php", "php3", "php4", "php5", "php7", "pht", "phtml", "phar", "phps", "inc",
-    "asp", "aspx", "ascx", "ashx", "asmx", "asa", "cer", "jsp", "jspx", "jsw", "jsv", "jspf",
-    "cgi", "pl", "py", "rb", "sh", "bash", "zsh", "ps1", "psm1", "bat", "cmd", "vbs", "vbe", "wsf", "hta",
-    "exe", "dll", "scr", "com", "msi", "jar", "elf", "so", "bin", "run", "appimage",
-    "html", "htm", "xhtml", "shtml", "svg", "js", "mjs",
-))
+RISKY_EXTENSIONS = frozenset(
+    (
+        "php",
+        "php3",
+        "php4",
+        "php5",
+        "php7",
+        "pht",
+        "phtml",
+        "phar",
+        "phps",
+        "inc",
+        "asp",
+        "aspx",
+        "ascx",
+        "ashx",
+        "asmx",
+        "asa",
+        "cer",
+        "jsp",
+        "jspx",
+        "jsw",
+        "jsv",
+        "jspf",
+        "cgi",
+        "pl",
+        "py",
+        "rb",
+        "sh",
+        "bash",
+        "zsh",
+        "ps1",
+        "psm1",
+        "bat",
+        "cmd",
+        "vbs",
+        "vbe",
+        "wsf",
+        "hta",
+        "exe",
+        "dll",
+        "scr",
+        "com",
+        "msi",
+        "jar",
+        "elf",
+        "so",
+        "bin",
+        "run",
+        "appimage",
+        "html",
+        "htm",
+        "xhtml",
+        "shtml",
+        "svg",
+        "js",
+        "mjs",
+    )
+)
 
 
 class Detection:
@@ -173,9 +253,19 @@ class Detection:
 
 _BMFF_BRANDS = {
     b"qt  ": "mov",
-    b"M4A ": "m4a", b"M4B ": "m4a", b"M4P ": "m4a", b"F4A ": "m4a", b"F4B ": "m4a",
-    b"heic": "heif", b"heix": "heif", b"hevc": "heif", b"hevx": "heif", b"mif1": "heif", b"msf1": "heif",
-    b"avif": "heif", b"avis": "heif",
+    b"M4A ": "m4a",
+    b"M4B ": "m4a",
+    b"M4P ": "m4a",
+    b"F4A ": "m4a",
+    b"F4B ": "m4a",
+    b"heic": "heif",
+    b"heix": "heif",
+    b"hevc": "heif",
+    b"hevx": "heif",
+    b"mif1": "heif",
+    b"msf1": "heif",
+    b"avif": "heif",
+    b"avis": "heif",
 }
 _BMFF_ATOMS = frozenset((b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"))
 _BMP_DIB_SIZES = (12, 40, 52, 56, 64, 108, 124)
@@ -260,7 +350,7 @@ def _mpeg_audio(head):
 def _zip(head):
     if head[2:4] == b"\x03\x04" and len(head) >= 30:
         name_len = int.from_bytes(head[26:28], "little")
-        name = head[30:30 + name_len]
+        name = head[30 : 30 + name_len]
         if name in (b"META-INF/MANIFEST.MF", b"META-INF/") or name.endswith(b".class"):
             return ("jar", f"first entry {name.decode('latin-1')!r}")
         return ("zip", f"first entry {name.decode('latin-1')!r}" if name else "")
@@ -279,7 +369,7 @@ def _bmp(head):
 
 def _pe(head):
     offset = int.from_bytes(head[0x3C:0x40], "little") if len(head) >= 0x40 else 0
-    if offset and head[offset:offset + 4] == b"PE\0\0":
+    if offset and head[offset : offset + 4] == b"PE\0\0":
         return ("pe", "PE signature")
     return ("pe", "MZ header")
 
@@ -301,8 +391,10 @@ def _by_first_byte():
     add(ord("M"), lambda h: _pe(h) if h.startswith(b"MZ") else None)
     add(ord("M"), lambda h: ("tiff", "big-endian") if h.startswith(b"MM\0*") else None)
     add(ord("I"), lambda h: ("tiff", "little-endian") if h.startswith(b"II*\0") else None)
-    add(ord("I"), lambda h: ("mp3", "ID3 tag") if h.startswith(b"ID3") and len(h) >= 10
-        and h[3] < 0xFF and h[4] < 0xFF else None)
+    add(
+        ord("I"),
+        lambda h: ("mp3", "ID3 tag") if h.startswith(b"ID3") and len(h) >= 10 and h[3] < 0xFF and h[4] < 0xFF else None,
+    )
     for first in (0xFE, 0xCE, 0xCF):
         add(first, lambda h: ("macho", "") if h[:4] in _MACHO else None)
     add(0xCA, lambda h: ("java", "") if h.startswith(b"\xca\xfe\xba\xbe") else None)
@@ -409,16 +501,28 @@ def _show(raw):
 class Policy:
     """What a directory accepts: types, size limit, window, action."""
 
-    def __init__(self, allowed_types=DEFAULT_ALLOWED, max_size=None, window=WINDOW, action=REPORT,
-                 quarantine_dir=None, min_age=0, one_filesystem=True, exclude=()):
+    def __init__(
+        self,
+        allowed_types=DEFAULT_ALLOWED,
+        max_size=None,
+        window=WINDOW,
+        action=REPORT,
+        quarantine_dir=None,
+        min_age=0,
+        one_filesystem=True,
+        exclude=(),
+    ):
         unknown = sorted(set(allowed_types) - set(TYPES))
         if unknown:
-            raise UploadScanError(f"allowed_types: unknown type(s) {', '.join(unknown)}; known types are "
-                                  + ", ".join(sorted(t for t, k in TYPES.items() if k.family != DANGEROUS)))
+            raise UploadScanError(
+                f"allowed_types: unknown type(s) {', '.join(unknown)}; known types are "
+                + ", ".join(sorted(t for t, k in TYPES.items() if k.family != DANGEROUS))
+            )
         dangerous = sorted(t for t in allowed_types if TYPES[t].family == DANGEROUS)
         if dangerous:
-            raise UploadScanError(f"allowed_types: {', '.join(dangerous)} is executable or script content and cannot be"
-                                  " allowed")
+            raise UploadScanError(
+                f"allowed_types: {', '.join(dangerous)} is executable or script content and cannot be allowed"
+            )
         if action not in ACTIONS:
             raise UploadScanError(f"action must be one of {', '.join(ACTIONS)}, not {action!r}")
         if action == QUARANTINE and not quarantine_dir:
@@ -448,16 +552,17 @@ def parse_size(text):
         return None
     match = _SIZE.match(str(text))
     if not match:
-        raise UploadScanError(f"size {text!r} is not a size nginx understands, such as 200m, 512k, 1g or a number of"
-                              " bytes")
-    number = int(match.group(1)) * {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}[match.group(2).lower()]
+        raise UploadScanError(
+            f"size {text!r} is not a size nginx understands, such as 200m, 512k, 1g or a number of bytes"
+        )
+    number = int(match.group(1)) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[match.group(2).lower()]
     return number or None
 
 
 def extensions(name):
     """The extensions of a file name, lower-case, leading dots of hidden files ignored: a.PHP.mp4 -> [php, mp4]."""
     if name.count(".") == 1 and name[0] != ".":
-        ext = name[name.index(".") + 1:].lower()
+        ext = name[name.index(".") + 1 :].lower()
         return [ext] if ext else []
     parts = name.lstrip(".").lower().split(".")
     return [part for part in parts[1:] if part]
@@ -476,27 +581,39 @@ def judge(name, size, head, policy):
     if marker:
         where = f"{marker[2]!r} at byte {marker[1]}"
         if kind.family in (MEDIA, DOCUMENT):
-            return (POLYGLOT, detection,
-                    f"a valid {kind.label} header with {TYPES[marker[0]].label if marker[0] in TYPES else 'active PDF'}"
-                    f" inside ({where}): a polyglot that a server or browser could run")
+            return (
+                POLYGLOT,
+                detection,
+                f"a valid {kind.label} header with {TYPES[marker[0]].label if marker[0] in TYPES else 'active PDF'}"
+                f" inside ({where}): a polyglot that a server or browser could run",
+            )
         detection = Detection(marker[0], f"marker {where}")
         return EXECUTABLE, detection, f"content is {TYPES[marker[0]].label}: found {where}"
     if len(exts) > 1:
         risky = [ext for ext in exts[:-1] if ext in RISKY_EXTENSIONS]
         if risky:
-            return (DOUBLE_EXTENSION, detection,
-                    f"the name {name!r} hides a .{risky[0]} extension before .{exts[-1]}: a misconfigured server runs"
-                    f" such files (content is {_shown(detection)})")
+            return (
+                DOUBLE_EXTENSION,
+                detection,
+                f"the name {name!r} hides a .{risky[0]} extension before .{exts[-1]}: a misconfigured server runs"
+                f" such files (content is {_shown(detection)})",
+            )
     if policy.max_size is not None and size > policy.max_size:
         return OVERSIZE, detection, f"{size} bytes is over the limit of {policy.max_size} bytes"
     if exts and exts[-1] not in kind.extension_set and kind.name != "unknown":
         expected = ", ".join("." + e for e in kind.extensions) or "none"
-        return (EXTENSION_MISMATCH, detection,
-                f"the extension .{exts[-1]} does not match the content, {_shown(detection)} (expected {expected})")
+        return (
+            EXTENSION_MISMATCH,
+            detection,
+            f"the extension .{exts[-1]} does not match the content, {_shown(detection)} (expected {expected})",
+        )
     if detection.type not in policy.allowed_types:
-        return (TYPE_NOT_ALLOWED, detection,
-                f"content is {_shown(detection)}, which this directory does not accept (allowed: "
-                f"{', '.join(sorted(policy.allowed_types)) or 'nothing'})")
+        return (
+            TYPE_NOT_ALLOWED,
+            detection,
+            f"content is {_shown(detection)}, which this directory does not accept (allowed: "
+            f"{', '.join(sorted(policy.allowed_types)) or 'nothing'})",
+        )
     return ALLOWED, detection, f"content is {kind.label}"
 
 
@@ -522,8 +639,15 @@ class Result(dict):
 
 def _result(path, verdict, reason, size=None, detection=None):
     kind = detection.kind if detection else None
-    return Result(path=path, verdict=verdict, type=kind.name if kind else None, mime=kind.mime if kind else None,
-                  size=size, reason=reason, action="none")
+    return Result(
+        path=path,
+        verdict=verdict,
+        type=kind.name if kind else None,
+        mime=kind.mime if kind else None,
+        size=size,
+        reason=reason,
+        action="none",
+    )
 
 
 # Looked up once: the walk calls them for every file.
@@ -559,19 +683,33 @@ class _Walk:
         # For the quick test of the walk: the extensions (".ext") each allowed
         # type goes by, for the types whose markers _MARKER_SEARCH alone finds
         # (none when every result is listed, so judge() runs for all).
-        quick = {} if list_allowed else {
-            name: frozenset("." + ext for ext in TYPES[name].extensions) for name in policy.allowed_types
-            if TYPES[name].family != DANGEROUS and name not in _OWN_SEARCH}
-        self.settings = (policy.exclude, policy.window, policy.min_age,
-                         _NO_LIMIT if policy.max_size is None else policy.max_size, quick, self.now, self.skip)
+        quick = (
+            {}
+            if list_allowed
+            else {
+                name: frozenset("." + ext for ext in TYPES[name].extensions)
+                for name in policy.allowed_types
+                if TYPES[name].family != DANGEROUS and name not in _OWN_SEARCH
+            }
+        )
+        self.settings = (
+            policy.exclude,
+            policy.window,
+            policy.min_age,
+            _NO_LIMIT if policy.max_size is None else policy.max_size,
+            quick,
+            self.now,
+            self.skip,
+        )
         self.allowed = 0  # files the quick test allowed, added to the counts at the end of run()
 
     def run(self, root):
         try:
             root_fd = os.open(root, _OPEN_DIR)
         except OSError as exc:
-            raise UploadScanError(f"cannot open directory {root}: {exc.strerror}; check it exists, is a directory and"
-                                  " not a symbolic link") from None
+            raise UploadScanError(
+                f"cannot open directory {root}: {exc.strerror}; check it exists, is a directory and not a symbolic link"
+            ) from None
         try:
             root_st = os.fstat(root_fd)
             self.root_dev = root_st.st_dev
@@ -635,8 +773,14 @@ class _Walk:
                             try:
                                 st = _os_fstat(sub_fd)
                                 if st.st_ino != entry.inode() or st.st_dev != dir_dev or depth >= MAX_DEPTH or skip:
-                                    enter = self._subdir(f"{dir_path}/{name}", st, entry.inode(), depth, dir_dev,
-                                                         [parent[0] for parent in stack] + [dir_fd])
+                                    enter = self._subdir(
+                                        f"{dir_path}/{name}",
+                                        st,
+                                        entry.inode(),
+                                        depth,
+                                        dir_dev,
+                                        [parent[0] for parent in stack] + [dir_fd],
+                                    )
                                 else:
                                     enter = True
                                     if st.st_mtime > newest:
@@ -647,8 +791,9 @@ class _Walk:
                                 _os_close(sub_fd)
                                 if isinstance(exc, FileNotFoundError):
                                     raise
-                                self.report(f"{dir_path}/{name}", UNREADABLE,
-                                            f"cannot list the directory: {exc.strerror}")
+                                self.report(
+                                    f"{dir_path}/{name}", UNREADABLE, f"cannot list the directory: {exc.strerror}"
+                                )
                                 continue
                             except BaseException:
                                 _os_close(sub_fd)
@@ -657,8 +802,13 @@ class _Walk:
                                 _os_close(sub_fd)
                                 continue
                             stack.append((dir_fd, dir_path, depth, dir_dev, listing))
-                            dir_fd, dir_path, depth, dir_dev, listing = (sub_fd, f"{dir_path}/{name}", depth + 1,
-                                                                         st.st_dev, sub_listing)
+                            dir_fd, dir_path, depth, dir_dev, listing = (
+                                sub_fd,
+                                f"{dir_path}/{name}",
+                                depth + 1,
+                                st.st_dev,
+                                sub_listing,
+                            )
                             break
                         # A regular file in the listing: opened without
                         # following links, still the listed inode and a
@@ -676,15 +826,20 @@ class _Walk:
                             mtime = fst.st_mtime
                             if mtime > newest:
                                 newest = mtime
-                            if (fst.st_ino != entry.inode() or fst.st_mode & 0o170000 != _S_IFREG
-                                    or min_age and now - mtime < min_age):
+                            if (
+                                fst.st_ino != entry.inode()
+                                or fst.st_mode & 0o170000 != _S_IFREG
+                                or min_age
+                                and now - mtime < min_age
+                            ):
                                 self._unsettled(f"{dir_path}/{name}", fst, entry.inode())
                                 continue
                             try:
                                 head = _os_read(fd, window)
                             except OSError as exc:
-                                self.report(f"{dir_path}/{name}", UNREADABLE, f"cannot read: {exc.strerror}",
-                                            fst.st_size)
+                                self.report(
+                                    f"{dir_path}/{name}", UNREADABLE, f"cannot read: {exc.strerror}", fst.st_size
+                                )
                                 continue
                             # The quick test: what judge() says ALLOWED to,
                             # with nothing built. Read whole or a full window,
@@ -775,8 +930,15 @@ class _Walk:
         elif stat.S_ISREG(mode) or stat.S_ISDIR(mode):
             self.report(path, CHANGED, "changed type during the scan; left for the next scan")
         else:
-            what = ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
-                    else "a device file" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+            what = (
+                "a FIFO"
+                if stat.S_ISFIFO(mode)
+                else "a socket"
+                if stat.S_ISSOCK(mode)
+                else "a device file"
+                if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "not a regular file"
+            )
             self.report(path, NOT_REGULAR, f"{what}; never read")
 
     def _open_failed(self, path, exc):
@@ -790,8 +952,12 @@ class _Walk:
         if fst.st_ino != inode or fst.st_mode & 0o170000 != _S_IFREG:
             self.report(path, CHANGED, "replaced by another file during the scan; left for the next scan", fst.st_size)
         else:
-            self.report(path, PENDING, f"modified less than {self.policy.min_age}s ago, maybe still being written;"
-                        " checked by a later scan", fst.st_size)
+            self.report(
+                path,
+                PENDING,
+                f"modified less than {self.policy.min_age}s ago, maybe still being written; checked by a later scan",
+                fst.st_size,
+            )
 
     def _judge(self, dir_fd, dir_path, name, fd, fst, head):
         """The verdict on a file read whole or up to the window, and what follows from it."""
@@ -844,14 +1010,18 @@ def open_quarantine(directory, create=True):
     try:
         fd = os.open(directory, _OPEN_DIR)
     except OSError as exc:
-        raise UploadScanError(f"cannot open the quarantine directory {directory}: {exc.strerror}; it must be a"
-                              " directory, not a symbolic link") from None
+        raise UploadScanError(
+            f"cannot open the quarantine directory {directory}: {exc.strerror}; it must be a"
+            " directory, not a symbolic link"
+        ) from None
     st = os.fstat(fd)
     if stat.S_IMODE(st.st_mode) & 0o077 or st.st_uid != os.geteuid():
         os.close(fd)
-        raise UploadScanError(f"the quarantine directory {directory} must belong to the user running the scan and"
-                              f" have mode 0700, not {stat.S_IMODE(st.st_mode):04o} owned by uid {st.st_uid}; fix it"
-                              f" with: chown {os.geteuid()} {directory} && chmod 0700 {directory}")
+        raise UploadScanError(
+            f"the quarantine directory {directory} must belong to the user running the scan and"
+            f" have mode 0700, not {stat.S_IMODE(st.st_mode):04o} owned by uid {st.st_uid}; fix it"
+            f" with: chown {os.geteuid()} {directory} && chmod 0700 {directory}"
+        )
     return fd
 
 
@@ -914,17 +1084,31 @@ def quarantine(result, dir_fd, name, fd, st, qfd, quarantine_dir, released=froze
         result["action"] = "kept: released from quarantine before"
         return result
     if length != st.st_size:
-        result.update(verdict=CHANGED, reason=f"grew from {st.st_size} to {length} bytes during the scan; left for the"
-                      " next scan", action="none")
+        result.update(
+            verdict=CHANGED,
+            reason=f"grew from {st.st_size} to {length} bytes during the scan; left for the next scan",
+            action="none",
+        )
         return result
     stamp = _utc(now)
     qid = f"{stamp:%Y%m%dT%H%M%SZ}-{digest[:12]}-{secrets.token_hex(3)}"
     data_name = qid + DATA_SUFFIX
-    record = dict(id=qid, sha256=digest, size=length, original_path=result["path"], detected_type=result["type"],
-                  mime=result["mime"], verdict=result["verdict"], reason=result["reason"],
-                  quarantined_at=stamp.isoformat(timespec="seconds"), uid=st.st_uid, gid=st.st_gid,
-                  mode=f"{stat.S_IMODE(st.st_mode):04o}", mtime=st.st_mtime,
-                  data=os.path.join(quarantine_dir, data_name))
+    record = dict(
+        id=qid,
+        sha256=digest,
+        size=length,
+        original_path=result["path"],
+        detected_type=result["type"],
+        mime=result["mime"],
+        verdict=result["verdict"],
+        reason=result["reason"],
+        quarantined_at=stamp.isoformat(timespec="seconds"),
+        uid=st.st_uid,
+        gid=st.st_gid,
+        mode=f"{stat.S_IMODE(st.st_mode):04o}",
+        mtime=st.st_mtime,
+        data=os.path.join(quarantine_dir, data_name),
+    )
     try:
         os.rename(name, data_name, src_dir_fd=dir_fd, dst_dir_fd=qfd)
         moved = os.stat(data_name, dir_fd=qfd, follow_symlinks=False)
@@ -1004,8 +1188,10 @@ def plan_release(quarantine_dir, qid):
         released = os.path.join(quarantine_dir, qid + RELEASED_SUFFIX)
         if os.path.exists(released):
             return None  # released already: nothing to do
-        raise UploadScanError(f"no file with id {qid} in quarantine {quarantine_dir}; list them with: "
-                              f"aiguard-upload-scan list --quarantine-dir {quarantine_dir}")
+        raise UploadScanError(
+            f"no file with id {qid} in quarantine {quarantine_dir}; list them with: "
+            f"aiguard-upload-scan list --quarantine-dir {quarantine_dir}"
+        )
     target = record["original_path"]
     if os.path.lexists(target):
         raise UploadScanError(f"cannot release {qid}: {target} exists again; move it away first")
@@ -1054,8 +1240,9 @@ def _put_back(fd, qfd, data_name, parent, base, record):
         placed = fd
     except OSError as exc:
         if exc.errno != errno.EXDEV:
-            raise UploadScanError(f"cannot release {record['id']} to {record['original_path']}:"
-                                  f" {exc.strerror}") from None
+            raise UploadScanError(
+                f"cannot release {record['id']} to {record['original_path']}: {exc.strerror}"
+            ) from None
         _copy_across(fd, parent, base, record["sha256"])
         # Opened without following links: whatever now holds the name, no
         # link can turn the chmod below onto another file.
@@ -1168,8 +1355,10 @@ def expire(root, max_age_days, max_bytes=None, dry_run=False, now=None, one_file
             total -= size
             deleted.append((path, size, mtime, why))
             if log:
-                log(f"{'would delete' if dry_run else 'deleted'} {path} ({size} bytes, modified"
-                    f" {_utc(mtime).isoformat(timespec='seconds')}): {why}")
+                log(
+                    f"{'would delete' if dry_run else 'deleted'} {path} ({size} bytes, modified"
+                    f" {_utc(mtime).isoformat(timespec='seconds')}): {why}"
+                )
         if not dry_run:
             _prune_dirs(root_fd, root_dev, one_filesystem, cutoff, touched, ())
     finally:
@@ -1247,7 +1436,7 @@ def _prune_dirs(dir_fd, root_dev, one_filesystem, cutoff, touched, rel):
         finally:
             os.close(sub)
         # A new empty directory may be an upload about to be written: keep it.
-        if sub_empty and (st.st_mtime < cutoff or any(t[:len(sub_rel)] == sub_rel for t in touched)):
+        if sub_empty and (st.st_mtime < cutoff or any(t[: len(sub_rel)] == sub_rel for t in touched)):
             try:
                 os.rmdir(entry.name, dir_fd=dir_fd)
                 continue
@@ -1296,9 +1485,16 @@ def _log_result(result, out):
 def _cli_scan(args, out):
     entries = load_config(args.config) if args.config else []
     if args.paths:
-        entries = [dict(path=p, action=args.action, quarantine_dir=args.quarantine_dir, max_size=args.max_size,
-                        allowed_types=args.allowed_types.split(",") if args.allowed_types else DEFAULT_ALLOWED)
-                   for p in args.paths]
+        entries = [
+            dict(
+                path=p,
+                action=args.action,
+                quarantine_dir=args.quarantine_dir,
+                max_size=args.max_size,
+                allowed_types=args.allowed_types.split(",") if args.allowed_types else DEFAULT_ALLOWED,
+            )
+            for p in args.paths
+        ]
     if not entries:
         raise UploadScanError("nothing to scan: give directories or --config FILE")
     flagged = 0
@@ -1317,9 +1513,11 @@ def _cli_scan(args, out):
             # (an upload in a new subdirectory, which systemd does not watch).
             recent = time.time() - counts["newest_mtime"] < args.settle
             pending = pending or counts[PENDING] or counts[CHANGED] or recent
-            out.write(f"scanned {entry['path']}: {counts['scanned']} entries, {counts['flagged']} flagged,"
-                      f" {counts['quarantined']} {'to quarantine' if args.dry_run else 'quarantined'},"
-                      f" {counts[PENDING]} pending\n")
+            out.write(
+                f"scanned {entry['path']}: {counts['scanned']} entries, {counts['flagged']} flagged,"
+                f" {counts['quarantined']} {'to quarantine' if args.dry_run else 'quarantined'},"
+                f" {counts[PENDING]} pending\n"
+            )
         if not pending or attempt == args.settle_rounds:
             break
         # Files still being written: look again once they have settled.
@@ -1363,8 +1561,10 @@ def _cli_expire(args, out):
         cap = parse_size(args.max_bytes if args.max_bytes is not None else entry.get("retention_max_size"))
         dry = args.dry_run or bool(entry.get("retention_dry_run", False))
         deleted, kept = expire(entry["path"], days, cap, dry_run=dry, log=lambda line: out.write(line + "\n"))
-        out.write(f"retention {entry['path']}: {len(deleted)} file(s) {'to delete' if dry else 'deleted'},"
-                  f" {kept} bytes kept\n")
+        out.write(
+            f"retention {entry['path']}: {len(deleted)} file(s) {'to delete' if dry else 'deleted'},"
+            f" {kept} bytes kept\n"
+        )
     out.flush()
     return 0
 
@@ -1382,8 +1582,9 @@ def cli(argv=None, out=None):
     p_scan.add_argument("--max-size")
     p_scan.add_argument("--allowed-types")
     p_scan.add_argument("--min-age", type=int)
-    p_scan.add_argument("--settle", type=float, default=2.0,
-                        help="seconds to wait before looking again at files still being written")
+    p_scan.add_argument(
+        "--settle", type=float, default=2.0, help="seconds to wait before looking again at files still being written"
+    )
     p_scan.add_argument("--settle-rounds", type=int, default=3)
     p_scan.add_argument("--dry-run", action="store_true", help="report what would be quarantined; change nothing")
     p_rel = sub.add_parser("release", help="put quarantined files back where they were")
@@ -1401,8 +1602,13 @@ def cli(argv=None, out=None):
     p_exp.add_argument("--dry-run", action="store_true")
     args = parser.parse_args(argv)
     try:
-        commands = {"scan": _cli_scan, "release": _cli_release, "list": _cli_list, "expire": _cli_expire,
-                    "check-config": _cli_check_config}
+        commands = {
+            "scan": _cli_scan,
+            "release": _cli_release,
+            "list": _cli_list,
+            "expire": _cli_expire,
+            "check-config": _cli_check_config,
+        }
         return commands[args.command](args, out)
     except UploadScanError as exc:
         sys.stderr.write(f"aiguard-upload-scan: {exc}\n")

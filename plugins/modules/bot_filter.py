@@ -442,12 +442,17 @@ def main() -> None:
             server_snippet_dest=dict(type="path", required=True),
             snippet_dest=dict(type="path", required=True),
             builtin=dict(type="bool", default=True),
-            patterns=dict(type="list", elements="dict", default=[], options=dict(
-                name=dict(type="str", required=True),
-                pattern=dict(type="str", required=True),
-                regex=dict(type="bool", default=False),
-                action=dict(type="str", choices=["block", "limit"], default="block"),
-            )),
+            patterns=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                options=dict(
+                    name=dict(type="str", required=True),
+                    pattern=dict(type="str", required=True),
+                    regex=dict(type="bool", default=False),
+                    action=dict(type="str", choices=["block", "limit"], default="block"),
+                ),
+            ),
             allow=dict(type="list", elements="str", default=[]),
             probe_paths=dict(type="list", elements="str", default=[]),
             builtin_probe_paths=dict(type="bool", default=True),
@@ -469,36 +474,66 @@ def main() -> None:
     for first in range(3):
         for second in range(first + 1, 3):
             if real[first] == real[second]:
-                module.fail_json(msg=f"{names[first]} and {names[second]} are the same file ({files[first]});"
-                                 " give three different paths")
+                module.fail_json(
+                    msg=f"{names[first]} and {names[second]} are the same file ({files[first]});"
+                    " give three different paths"
+                )
     try:
-        flt = build(p["builtin"], p["patterns"], p["allow"], p["probe_paths"], p["builtin_probe_paths"], p["fast_path"],
-                    exempt_paths=p["exempt_paths"], reserved_locations=p["reserved_locations"])
+        flt = build(
+            p["builtin"],
+            p["patterns"],
+            p["allow"],
+            p["probe_paths"],
+            p["builtin_probe_paths"],
+            p["fast_path"],
+            exempt_paths=p["exempt_paths"],
+            reserved_locations=p["reserved_locations"],
+        )
         # Each file names the others by base name only: the same filter
         # written to another directory must give the same bytes.
         base = [os.path.basename(path) for path in files]
-        texts = [flt.render_http(p["limit_rate"], snippet_dest=base[2], server_snippet_dest=base[1]),
-                 flt.render_server(p["block_status"], dest=base[0], snippet_dest=base[2]),
-                 flt.render_snippet(p["limit_burst"], dest=base[0])]
+        texts = [
+            flt.render_http(p["limit_rate"], snippet_dest=base[2], server_snippet_dest=base[1]),
+            flt.render_server(p["block_status"], dest=base[0], snippet_dest=base[2]),
+            flt.render_snippet(p["limit_burst"], dest=base[0]),
+        ]
     except BotFilterError as exc:
         module.fail_json(msg=str(exc))
     result = dict(
         changed=False,
         counts=flt.counts,
         duplicates=flt.duplicates,
-        shadowed=[dict(name=e.name, pattern=e.pattern, source=e.source, action=e.action, shadowed_by=by.name,
-                       message=shadow_message(e, by)) for e, by in flt.shadowed],
+        shadowed=[
+            dict(
+                name=e.name,
+                pattern=e.pattern,
+                source=e.source,
+                action=e.action,
+                shadowed_by=by.name,
+                message=shadow_message(e, by),
+            )
+            for e, by in flt.shadowed
+        ],
         patterns=[entry.as_dict() for entry in flt.entries],
         fast_path_dropped=flt.fast_path_dropped,
     )
-    matches = [f"pattern {e.name!r} ({e.source}, {e.pattern!r}) matches {label}: {agent!r}"
-               for e, label, agent in browser_matches(flt.entries)]
+    matches = [
+        f"pattern {e.name!r} ({e.source}, {e.pattern!r}) matches {label}: {agent!r}"
+        for e, label, agent in browser_matches(flt.entries)
+    ]
     if matches and not p["allow_browser_matches"]:
-        module.fail_json(msg=f"{len(matches)} pattern match(es) with mainstream browsers would block real users: "
-                         + "; ".join(matches) + ". Narrow or allow the pattern, or set allow_browser_matches: true.",
-                         **result)
-    for message in (matches + [d["message"] for d in result["duplicates"]] + [s["message"] for s in result["shadowed"]]
-                    + [d["message"] for d in flt.fast_path_dropped]):
+        module.fail_json(
+            msg=f"{len(matches)} pattern match(es) with mainstream browsers would block real users: "
+            + "; ".join(matches)
+            + ". Narrow or allow the pattern, or set allow_browser_matches: true.",
+            **result,
+        )
+    for message in (
+        matches
+        + [d["message"] for d in result["duplicates"]]
+        + [s["message"] for s in result["shadowed"]]
+        + [d["message"] for d in flt.fast_path_dropped]
+    ):
         module.warn(message)
     for item in flt.unmatched_allow:
         module.warn(f"allow item {item!r} matches no built-in pattern name or pattern; nothing was left out for it")

@@ -239,8 +239,10 @@ def _describe(lineage, now):
     if not lineage:
         return "(no certificate)\n"
     cert = lineage.cert
-    return (f"names: {', '.join(cert.names)}\nserver: {lineage.server}\nissuer: {cert.issuer}\nserial: {cert.serial}\n"
-            f"key: {cert.key_type} {cert.key_param}\nnot_after: {cert.not_after.isoformat()} ({cert.days_left(now)} days)\n")
+    return (
+        f"names: {', '.join(cert.names)}\nserver: {lineage.server}\nissuer: {cert.issuer}\nserial: {cert.serial}\n"
+        f"key: {cert.key_type} {cert.key_param}\nnot_after: {cert.not_after.isoformat()} ({cert.days_left(now)} days)\n"
+    )
 
 
 def main() -> None:
@@ -272,34 +274,59 @@ def main() -> None:
     # On a fresh host in check mode the package that brings cryptography is
     # not installed yet; with no lineage there is nothing to read, so the
     # plan (issue) needs no cryptography.
-    if not HAS_CRYPTOGRAPHY and (not module.check_mode
-                                 or os.path.exists(os.path.join(p["config_dir"], "renewal", p["name"] + ".conf"))):
+    if not HAS_CRYPTOGRAPHY and (
+        not module.check_mode or os.path.exists(os.path.join(p["config_dir"], "renewal", p["name"] + ".conf"))
+    ):
         module.fail_json(msg=missing_required_lib("cryptography") + " (Debian: python3-cryptography)")
     if not p["domains"] or any(not d.strip() for d in p["domains"]):
         module.fail_json(msg=f"domains of certificate {p['name']}: give at least one name, and no empty ones")
     if bool(p["eab_kid"]) != bool(p["eab_hmac_key"]):
-        module.fail_json(msg="eab_kid and eab_hmac_key: External Account Binding needs both (the CA gives them together)")
+        module.fail_json(
+            msg="eab_kid and eab_hmac_key: External Account Binding needs both (the CA gives them together)"
+        )
     if p["renew_before_days"] < 1:
         module.fail_json(msg=f"renew_before_days must be 1 or more, got {p['renew_before_days']}")
     server = resolve_directory(p["server"])
     if not server.startswith("https://"):
-        module.fail_json(msg=f"server must be production, staging or an https:// ACME directory URL, got {p['server']!r}")
+        module.fail_json(
+            msg=f"server must be production, staging or an https:// ACME directory URL, got {p['server']!r}"
+        )
 
-    want = Wanted(name=p["name"], domains=p["domains"], server=server, key_type=p["key_type"],
-                  elliptic_curve=p["elliptic_curve"], rsa_key_size=p["rsa_key_size"], must_staple=p["must_staple"],
-                  renew_before_days=p["renew_before_days"])
-    opts = Options(challenge=p["challenge"], webroot=p["webroot"] or "", dns_plugin=p["dns_plugin"] or "",
-                   dns_credentials=p["dns_credentials"] or "", dns_propagation_seconds=p["dns_propagation_seconds"],
-                   email=p["email"], eab_kid=p["eab_kid"], eab_hmac_key=p["eab_hmac_key"],
-                   config_dir=p["config_dir"])
+    want = Wanted(
+        name=p["name"],
+        domains=p["domains"],
+        server=server,
+        key_type=p["key_type"],
+        elliptic_curve=p["elliptic_curve"],
+        rsa_key_size=p["rsa_key_size"],
+        must_staple=p["must_staple"],
+        renew_before_days=p["renew_before_days"],
+    )
+    opts = Options(
+        challenge=p["challenge"],
+        webroot=p["webroot"] or "",
+        dns_plugin=p["dns_plugin"] or "",
+        dns_credentials=p["dns_credentials"] or "",
+        dns_propagation_seconds=p["dns_propagation_seconds"],
+        email=p["email"],
+        eab_kid=p["eab_kid"],
+        eab_hmac_key=p["eab_hmac_key"],
+        config_dir=p["config_dir"],
+    )
     now = datetime.datetime.now(datetime.timezone.utc)
     try:
         before = read_lineage(p["config_dir"], p["name"])
     except LineageError as exc:
         module.fail_json(msg=f"certificate {p['name']}: {exc}")
     todo = plan(want, before, now)
-    result = dict(changed=todo.action != "none", action=todo.action, reasons=todo.reasons, cmd=[], server=server,
-                  certificate=before.cert.as_dict(now) if before else {})
+    result = dict(
+        changed=todo.action != "none",
+        action=todo.action,
+        reasons=todo.reasons,
+        cmd=[],
+        server=server,
+        certificate=before.cert.as_dict(now) if before else {},
+    )
     after = before
     if todo.action != "none":
         opts.certbot = module.get_bin_path("certbot", required=not module.check_mode) or "certbot"
@@ -311,24 +338,39 @@ def main() -> None:
             rc, out, err = module.run_command(certbot_argv(want, todo.action, opts), environ_update=environ)
             if rc != 0:
                 module.fail_json(
-                    msg=(f"certbot could not {todo.action} certificate {p['name']} for {', '.join(p['domains'])}: "
-                         f"{failure_reason(err + out)}. The previous certificate (if any) is still in use."),
-                    rc=rc, stdout=out, stderr=err, **result)
+                    msg=(
+                        f"certbot could not {todo.action} certificate {p['name']} for {', '.join(p['domains'])}: "
+                        f"{failure_reason(err + out)}. The previous certificate (if any) is still in use."
+                    ),
+                    rc=rc,
+                    stdout=out,
+                    stderr=err,
+                    **result,
+                )
             try:
                 after = read_lineage(p["config_dir"], p["name"])
             except LineageError as exc:
                 module.fail_json(msg=f"certbot succeeded but certificate {p['name']} cannot be read: {exc}", **result)
             left = plan(want, after, now)
             if left.action != "none":
-                module.fail_json(msg=(f"certbot succeeded but certificate {p['name']} still does not match: "
-                                      f"{'; '.join(left.reasons)}"), stdout=out, stderr=err, **result)
+                module.fail_json(
+                    msg=(
+                        f"certbot succeeded but certificate {p['name']} still does not match: {'; '.join(left.reasons)}"
+                    ),
+                    stdout=out,
+                    stderr=err,
+                    **result,
+                )
             result["certificate"] = after.cert.as_dict(now)
     if module._diff:
-        result["diff"] = dict(before_header=f"certificate {p['name']}", after_header=f"certificate {p['name']}",
-                              before=_describe(before, now),
-                              after=_describe(after, now)
-                              if not module.check_mode or todo.action == "none"
-                              else f"({todo.action}: {'; '.join(todo.reasons)})\n")
+        result["diff"] = dict(
+            before_header=f"certificate {p['name']}",
+            after_header=f"certificate {p['name']}",
+            before=_describe(before, now),
+            after=_describe(after, now)
+            if not module.check_mode or todo.action == "none"
+            else f"({todo.action}: {'; '.join(todo.reasons)})\n",
+        )
     module.exit_json(**result)
 
 

@@ -417,11 +417,16 @@ def main() -> None:
             fail_on_exposed=dict(type="list", elements="int", default=[]),
             firewall=dict(type="str", choices=["auto", "ufw", "none"], default="auto"),
             firewall_root=dict(type="path", default="/"),
-            allowlist=dict(type="list", elements="dict", default=[], options=dict(
-                port=dict(type="int", required=True),
-                proto=dict(type="str", choices=["tcp", "udp"], default="tcp"),
-                sources=dict(type="list", elements="str", default=[]),
-            )),
+            allowlist=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                options=dict(
+                    port=dict(type="int", required=True),
+                    proto=dict(type="str", choices=["tcp", "udp"], default="tcp"),
+                    sources=dict(type="list", elements="str", default=[]),
+                ),
+            ),
         ),
         supports_check_mode=True,
     )
@@ -430,7 +435,9 @@ def main() -> None:
         module.fail_json(msg="protocols is empty; give tcp, udp or both")
     bad = invalid_ports((params["ports"] or []) + params["fail_on_exposed"])
     if bad:
-        module.fail_json(msg=f"ports and fail_on_exposed take port numbers from 1 to 65535, not {', '.join(map(str, bad))}")
+        module.fail_json(
+            msg=f"ports and fail_on_exposed take port numbers from 1 to 65535, not {', '.join(map(str, bad))}"
+        )
     allowlist = allowlist_index(module, params["allowlist"])
     state, firewall = firewall_state(module, params["firewall"], params["firewall_root"])
     try:
@@ -444,14 +451,17 @@ def main() -> None:
     for kind in (ALLOWED, BLOCKED, EVERYONE):
         counts[kind] = sum(1 for item in listeners if item["exposure"] == kind)
     if state is not None:
-        summary += (f"; {firewall}: {counts[ALLOWED]} allowed to some networks, {counts[BLOCKED]} blocked, "
-                    f"{counts[EVERYONE]} open to everyone")
+        summary += (
+            f"; {firewall}: {counts[ALLOWED]} allowed to some networks, {counts[BLOCKED]} blocked, "
+            f"{counts[EVERYONE]} open to everyone"
+        )
     beyond = []
     for item in every:
         extra = beyond_allowlist(item, allowlist)
         if extra:
-            beyond.append(dict(port=item["port"], protocol=item["protocol"], address=item["address"], extra=extra,
-                               _item=item))
+            beyond.append(
+                dict(port=item["port"], protocol=item["protocol"], address=item["address"], extra=extra, _item=item)
+            )
     result = dict(
         changed=False,
         listeners=listeners,
@@ -466,11 +476,14 @@ def main() -> None:
     if beyond:
         described = "; ".join(
             f"{entry['protocol']} {endpoint(entry['_item'])} ({','.join(entry['_item']['processes']) or '?'}) is "
-            f"reachable from {', '.join(entry['extra'])}" for entry in beyond)
+            f"reachable from {', '.join(entry['extra'])}"
+            for entry in beyond
+        )
         messages.append(
             f"{len(beyond)} socket{'' if len(beyond) == 1 else 's'} reachable beyond the allowlist "
             f"(firewall: {firewall}): {described}. Bind the app to 127.0.0.1 and put it behind the front door, or "
-            "allow only the listed networks in the firewall (aiguard.hardening.ufw_allowlist).")
+            "allow only the listed networks in the firewall (aiguard.hardening.ufw_allowlist)."
+        )
     if messages:
         module.fail_json(msg=" ".join(messages), **result)
     module.exit_json(**result)

@@ -282,13 +282,18 @@ def settings_text(enabled, incoming, outgoing, logging):
 def main() -> None:
     module = AnsibleModule(
         argument_spec=dict(
-            rules=dict(type="list", elements="dict", default=[], options=dict(
-                port=dict(type="str", required=True),
-                proto=dict(type="str", choices=["tcp", "udp", "any"], default="tcp"),
-                sources=dict(type="list", elements="str", required=True),
-                action=dict(type="str", choices=["allow", "limit"], default="allow"),
-                comment=dict(type="str", default=""),
-            )),
+            rules=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                options=dict(
+                    port=dict(type="str", required=True),
+                    proto=dict(type="str", choices=["tcp", "udp", "any"], default="tcp"),
+                    sources=dict(type="list", elements="str", required=True),
+                    action=dict(type="str", choices=["allow", "limit"], default="allow"),
+                    comment=dict(type="str", default=""),
+                ),
+            ),
             tag=dict(type="str", default="aiguard"),
             purge=dict(type="bool", default=False),
             purge_unowned=dict(type="bool", default=False),
@@ -348,8 +353,8 @@ def main() -> None:
     if not p["enabled"] and state.enabled:
         switch = [["ufw", "disable"]]
     # Additions first, deletions last: the session is allowed at every step.
-    adds = commands[:len(plan.add) + len(plan.update)]
-    deletes = commands[len(adds):]
+    adds = commands[: len(plan.add) + len(plan.update)]
+    deletes = commands[len(adds) :]
     ordered = adds + settings + switch + deletes
     if p["reload"] and p["enabled"] and state.enabled and not ordered:
         ordered = [["ufw", "reload"]]
@@ -368,30 +373,45 @@ def main() -> None:
         lockout_guard=guard,
     )
     if plan.stale and not p["purge"]:
-        module.warn(f"{len(plan.stale)} rule(s) tagged {p['tag']!r} are no longer declared and were kept (purge is off): "
-                    + "; ".join(rule.text for rule in plan.stale))
+        module.warn(
+            f"{len(plan.stale)} rule(s) tagged {p['tag']!r} are no longer declared and were kept (purge is off): "
+            + "; ".join(rule.text for rule in plan.stale)
+        )
     if plan.unowned and not p["purge_unowned"]:
-        module.warn(f"{len(plan.unowned)} rule(s) not tagged {p['tag']!r} were left alone: "
-                    + "; ".join(rule.text for rule in plan.unowned))
+        module.warn(
+            f"{len(plan.unowned)} rule(s) not tagged {p['tag']!r} were left alone: "
+            + "; ".join(rule.text for rule in plan.unowned)
+        )
     if module._diff:
         result["diff"] = [
-            dict(before_header="ufw rules", after_header="ufw rules",
-                 before=rule_lines(state.rules), after=rule_lines(plan.final)),
-            dict(before_header="ufw settings", after_header="ufw settings",
-                 before=settings_text(state.enabled, state.incoming, state.outgoing, state.logging),
-                 after=settings_text(p["enabled"], p["incoming"], p["outgoing"], p["logging"])),
+            dict(
+                before_header="ufw rules",
+                after_header="ufw rules",
+                before=rule_lines(state.rules),
+                after=rule_lines(plan.final),
+            ),
+            dict(
+                before_header="ufw settings",
+                after_header="ufw settings",
+                before=settings_text(state.enabled, state.incoming, state.outgoing, state.logging),
+                after=settings_text(p["enabled"], p["incoming"], p["outgoing"], p["logging"]),
+            ),
         ]
     if module.check_mode or not ordered:
         module.exit_json(**result)
 
     if not state.installed:
-        module.fail_json(msg="ufw is not installed (no /etc/default/ufw or /etc/ufw); install the ufw package first",
-                         **result)
+        module.fail_json(
+            msg="ufw is not installed (no /etc/default/ufw or /etc/ufw); install the ufw package first", **result
+        )
     for argv in ordered:
         rc, out, err = module.run_command(argv, environ_update={"LC_ALL": "C"})
         if rc != 0:
-            module.fail_json(msg=f"{' '.join(argv)} failed (exit {rc}): {(err or out).strip()}. Commands before it "
-                             "were applied; nothing after it was.", **result)
+            module.fail_json(
+                msg=f"{' '.join(argv)} failed (exit {rc}): {(err or out).strip()}. Commands before it "
+                "were applied; nothing after it was.",
+                **result,
+            )
     try:
         after = read_state("/")
     except UfwError as exc:
@@ -401,9 +421,10 @@ def main() -> None:
     if expected != actual:
         module.fail_json(
             msg="ufw's rules are not what was planned after applying: missing "
-                f"{sorted(rule_text for rule_text in (r.text for r in plan.final if (r.key, r.action, r.comment) not in actual))}, "
-                f"unexpected {sorted(r.text for r in after.rules if (r.key, r.action, r.comment) not in expected)}",
-            **result)
+            f"{sorted(rule_text for rule_text in (r.text for r in plan.final if (r.key, r.action, r.comment) not in actual))}, "
+            f"unexpected {sorted(r.text for r in after.rules if (r.key, r.action, r.comment) not in expected)}",
+            **result,
+        )
     module.exit_json(**result)
 
 

@@ -358,22 +358,34 @@ def main() -> None:
                 todo = [record for record in (release(p["quarantine_dir"], plan["id"]) for plan in todo) if record]
             result["released"] = [{key: record.get(key) for key in RELEASE_KEYS} for record in todo]
             counts["released"] = len(todo)
-            diff.update(before_header=p["quarantine_dir"], after_header="original paths",
-                        before="".join(os.path.join(p["quarantine_dir"], r["id"] + DATA_SUFFIX) + "\n" for r in todo),
-                        after="".join(r["original_path"] + "\n" for r in todo))
+            diff.update(
+                before_header=p["quarantine_dir"],
+                after_header="original paths",
+                before="".join(os.path.join(p["quarantine_dir"], r["id"] + DATA_SUFFIX) + "\n" for r in todo),
+                after="".join(r["original_path"] + "\n" for r in todo),
+            )
         else:
-            policy = Policy(allowed_types=p["allowed_types"], max_size=parse_size(p["max_size"]), window=p["window"],
-                            action=QUARANTINE if p["action"] == "quarantine" else REPORT,
-                            quarantine_dir=p["quarantine_dir"], min_age=p["min_age"],
-                            one_filesystem=p["one_filesystem"], exclude=p["exclude"])
+            policy = Policy(
+                allowed_types=p["allowed_types"],
+                max_size=parse_size(p["max_size"]),
+                window=p["window"],
+                action=QUARANTINE if p["action"] == "quarantine" else REPORT,
+                quarantine_dir=p["quarantine_dir"],
+                min_age=p["min_age"],
+                one_filesystem=p["one_filesystem"],
+                exclude=p["exclude"],
+            )
             found, files = scan(p["paths"], policy, apply=not module.check_mode, list_allowed=p["list_allowed"])
             counts.update((key, found[key]) for key in counts if key in found)
             result["files"] = [dict(item) for item in files]
             moved = [item for item in files if item["action"] in ("quarantined", "would quarantine")]
             new_path = os.path.join(p["quarantine_dir"] or "", "NEW-ID" + DATA_SUFFIX)
-            diff.update(before_header=", ".join(p["paths"]), after_header=p["quarantine_dir"] or "",
-                        before="".join(item["path"] + "\n" for item in moved),
-                        after="".join(item.get("quarantine_path", new_path) + "\n" for item in moved))
+            diff.update(
+                before_header=", ".join(p["paths"]),
+                after_header=p["quarantine_dir"] or "",
+                before="".join(item["path"] + "\n" for item in moved),
+                after="".join(item.get("quarantine_path", new_path) + "\n" for item in moved),
+            )
     except UploadScanError as exc:
         module.fail_json(msg=str(exc), **result)
     result["changed"] = bool(counts["quarantined"] or counts["released"])

@@ -34,9 +34,12 @@ PORT = 8080
 ACME = "/.well-known/acme-challenge/"
 ENV = dict(os.environ, CONTAINERS_CONF=os.environ.get("CONTAINERS_CONF", str(ROOT / ".config" / "containers.conf")))
 
-pytestmark = pytest.mark.skipif(shutil.which("podman") is None, reason="podman is not installed (run scripts/bootstrap.sh)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("podman") is None, reason="podman is not installed (run scripts/bootstrap.sh)"
+)
 
-NGINX_CONF = """pcre_jit on;
+NGINX_CONF = (
+    """pcre_jit on;
 worker_processes 1;
 pid /run/check-nginx.pid;
 error_log /tmp/check-error.log warn;
@@ -65,10 +68,13 @@ http {
         include /etc/aiguard/server/aiguard-bots-server.conf;
     }
 }
-""" % PORT
+"""
+    % PORT
+)
 
 # Runs inside the container: one request per line of stdin, one result per line of stdout.
-CLIENT = r"""
+CLIENT = (
+    r"""
 import http.client, json, sys
 for line in sys.stdin:
     req = json.loads(line)
@@ -83,7 +89,9 @@ for line in sys.stdin:
     except (http.client.RemoteDisconnected, ConnectionResetError):
         print(json.dumps(["closed", ""]), flush=True)
     conn.close()
-""" % PORT
+"""
+    % PORT
+)
 
 
 def podman(*args, check=True, **kwargs):
@@ -97,9 +105,17 @@ def start(release):
     name = f"aiguard-bench-check-{release}"
     podman("rm", "-f", "-t", "0", name, check=False)
     podman("run", "-d", "--name", name, IMAGES[release], "sleep", "infinity")
-    podman("exec", name, "sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq"
-           " --no-install-recommends nginx >/dev/null")
-    podman("exec", name, "sh", "-c", "nginx -s stop 2>/dev/null; pkill -x nginx; mkdir -p /etc/aiguard; true", check=False)
+    podman(
+        "exec",
+        name,
+        "sh",
+        "-c",
+        "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq"
+        " --no-install-recommends nginx >/dev/null",
+    )
+    podman(
+        "exec", name, "sh", "-c", "nginx -s stop 2>/dev/null; pkill -x nginx; mkdir -p /etc/aiguard; true", check=False
+    )
     return name
 
 
@@ -131,8 +147,16 @@ def module_output(tmp_path_factory):
     )
     (base / "args.json").write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
     proc = subprocess.run(
-        [sys.executable, "-m", "ansible_collections.aiguard.hardening.plugins.modules.bot_filter", str(base / "args.json")],
-        capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(base / "collections")), check=False,
+        [
+            sys.executable,
+            "-m",
+            "ansible_collections.aiguard.hardening.plugins.modules.bot_filter",
+            str(base / "args.json"),
+        ],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(base / "collections")),
+        check=False,
     )
     result = json.loads(proc.stdout)
     assert not result.get("failed"), result.get("msg")
@@ -187,7 +211,16 @@ def running(servers):
 
 
 def crawler_instances():
-    path = ROOT / "tests" / "unit" / "plugins" / "module_utils" / "fixtures" / "botfilter" / "crawler-user-agents-excerpt.json"
+    path = (
+        ROOT
+        / "tests"
+        / "unit"
+        / "plugins"
+        / "module_utils"
+        / "fixtures"
+        / "botfilter"
+        / "crawler-user-agents-excerpt.json"
+    )
     return [agent for item in json.loads(path.read_text()) for agent in item["instances"]]
 
 
@@ -207,22 +240,49 @@ def test_nginx_agrees_with_classify(running, module_output, release):
     _out, flt, botfilter = module_output
     data = botfilter.data
     browsers = [agent for _label, agent in data.BROWSER_USER_AGENTS]
-    agents = browsers + [a.upper() for a in browsers[:3]] + crawler_instances() + [
-        "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)",
-        "MOZILLA/5.0 APPLEWEBKIT/537.36 (KHTML, LIKE GECKO; COMPATIBLE; GPTBOT/1.2)",
-        "curl/8.5.0", "python-requests/2.32.3", "Go-http-client/1.1", "x say \"hi\" \\ back", "EvilScraper/2.10",
-        "Fetcher/1.0", "My Fetcher/1.0", "", None,
-        # Out of the fast path's window or shape: through the maps. (Not a trailing space: nginx strips the
-        # whitespace around a header value, so such a user agent arrives in the fast path.)
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/109.0.0.0"
-        " Safari/537.36",
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0"
-        "  Safari/537.36",
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:145.0) Gecko/20100101 Firefox/145.0.1",
+    agents = (
+        browsers
+        + [a.upper() for a in browsers[:3]]
+        + crawler_instances()
+        + [
+            "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)",
+            "MOZILLA/5.0 APPLEWEBKIT/537.36 (KHTML, LIKE GECKO; COMPATIBLE; GPTBOT/1.2)",
+            "curl/8.5.0",
+            "python-requests/2.32.3",
+            "Go-http-client/1.1",
+            'x say "hi" \\ back',
+            "EvilScraper/2.10",
+            "Fetcher/1.0",
+            "My Fetcher/1.0",
+            "",
+            None,
+            # Out of the fast path's window or shape: through the maps. (Not a trailing space: nginx strips the
+            # whitespace around a header value, so such a user agent arrives in the fast path.)
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/109.0.0.0"
+            " Safari/537.36",
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0"
+            "  Safari/537.36",
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:145.0) Gecko/20100101 Firefox/145.0.1",
+        ]
+    )
+    paths = [
+        "/",
+        "/.env",
+        "/%2eenv",
+        "/.ENV",
+        "/app/.env.bak",
+        "/app/.git/config",
+        "/.git/config",
+        "/wp-login.php",
+        "/WP-LOGIN.PHP",
+        "/x/backup.zip",
+        "/backup.zip",
+        "/gradio_api/queue/join",
+        ACME + "token",
+        ACME + ".env",
+        "/.well-known/acme-challenge",
+        "/echo/.env",
     ]
-    paths = ["/", "/.env", "/%2eenv", "/.ENV", "/app/.env.bak", "/app/.git/config", "/.git/config", "/wp-login.php",
-             "/WP-LOGIN.PHP", "/x/backup.zip", "/backup.zip", "/gradio_api/queue/join", ACME + "token",
-             ACME + ".env", "/.well-known/acme-challenge", "/echo/.env"]
     requests = [(path, agent) for agent in agents for path in (["/"] if agent in crawler_instances() else paths)]
     requests = [(p, a) for p, a in requests if not (a and "bingbot" in a.lower())]  # rate-limited: see below
     results = send(running[release], requests)
@@ -244,23 +304,39 @@ def test_nginx_agrees_with_classify(running, module_output, release):
 def test_rate_limit_captures_and_acme(running, release):
     if release not in running:
         pytest.skip(f"image {IMAGES[release]} is missing")
-    bing = "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"
+    bing = (
+        "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"
+    )
     browser = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:145.0) Gecko/20100101 Firefox/145.0"
-    samsung = ("Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/29.0"
-               " Chrome/136.0.0.0 Mobile Safari/537.36")
-    results = send(running[release], [
-        ("/", bing), ("/", bing), ("/", bing), ("/", bing), ("/", bing),  # rate 1r/m, burst 2: 3 pass, then 429
-        ("/", browser),  # others are not limited
-        ("/.env", bing),  # a probe is blocked even for a limited user agent
-        ("/echo/hello", samsung),  # outside the fast path: the merged regexes ran, $1 is intact
-        ("/echo/world", browser),
-        (ACME + "token", "curl/8.5.0"),  # an exempt path, in a location without the location-level include
-        (ACME + "token", None),
-    ])
+    samsung = (
+        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/29.0"
+        " Chrome/136.0.0.0 Mobile Safari/537.36"
+    )
+    results = send(
+        running[release],
+        [
+            ("/", bing),
+            ("/", bing),
+            ("/", bing),
+            ("/", bing),
+            ("/", bing),  # rate 1r/m, burst 2: 3 pass, then 429
+            ("/", browser),  # others are not limited
+            ("/.env", bing),  # a probe is blocked even for a limited user agent
+            ("/echo/hello", samsung),  # outside the fast path: the merged regexes ran, $1 is intact
+            ("/echo/world", browser),
+            (ACME + "token", "curl/8.5.0"),  # an exempt path, in a location without the location-level include
+            (ACME + "token", None),
+        ],
+    )
     assert [status for status, _body in results[:5]] == [200, 200, 200, 429, 429]
     assert results[5][0] == 200 and results[5][1].startswith("GIF89a")
-    assert results[6:] == [("closed", ""), (200, "echo hello\n"), (200, "echo world\n"), (200, "acme\n"),
-                           (200, "acme\n")]
+    assert results[6:] == [
+        ("closed", ""),
+        (200, "echo hello\n"),
+        (200, "echo world\n"),
+        (200, "acme\n"),
+        (200, "acme\n"),
+    ]
 
 
 @pytest.mark.parametrize("release", list(IMAGES))
@@ -268,10 +344,14 @@ def test_fast_path_and_exempt_paths(running, module_output, release):
     if release not in running:
         pytest.skip(f"image {IMAGES[release]} is missing")
     flt = module_output[1]
-    chrome = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0"
-              " Safari/537.36")
-    samsung = ("Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/29.0"
-               " Chrome/136.0.0.0 Mobile Safari/537.36")
+    chrome = (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0"
+        " Safari/537.36"
+    )
+    samsung = (
+        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/29.0"
+        " Chrome/136.0.0.0 Mobile Safari/537.36"
+    )
     gptbot = "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)"
     assert flt.in_fast_path(chrome) and not flt.in_fast_path(samsung)
     cases = [

@@ -56,11 +56,13 @@ def outside(tmp_path_factory):
     (probe / "meta").mkdir()
     (probe / "tasks" / "main.yml").write_text(
         "- name: Say where the role runs from\n"
-        "  ansible.builtin.debug:\n    msg: 'fqcn_probe {{ fqcn_probe_word }} {{ role_path }}'\n")
+        "  ansible.builtin.debug:\n    msg: 'fqcn_probe {{ fqcn_probe_word }} {{ role_path }}'\n"
+    )
     (probe / "meta" / "argument_specs.yml").write_text(
         "argument_specs:\n  main:\n    short_description: Probe\n"
         "    options:\n      fqcn_probe_word:\n        type: str\n        required: true\n"
-        "        description: A word to print.\n")
+        "        description: A word to print.\n"
+    )
     out = run([BIN / "ansible-galaxy", "collection", "build", "--output-path", base, str(src)], base, env)
     tarball = base / f"{GALAXY['namespace']}-{GALAXY['name']}-{GALAXY['version']}.tar.gz"
     assert tarball.is_file(), out
@@ -80,7 +82,8 @@ def shipped(tarball, kind):
     if kind == "roles":
         return sorted({n.split("/")[1] for n in names if n.startswith("roles/") and n.count("/") >= 2})
     return sorted(
-        Path(n).stem for n in names
+        Path(n).stem
+        for n in names
         if n.startswith("plugins/modules/") and n.endswith(".py") and not Path(n).stem.startswith("_")
     )
 
@@ -104,22 +107,33 @@ def test_installed_collection_is_listed(outside):
 def test_every_module_resolves_and_runs_by_fqcn(outside):
     modules = shipped(outside["tarball"], "modules")
     assert modules, "the collection ships no module"
-    doc = json.loads(run([BIN / "ansible-doc", "--json", *[f"{FQCN}.{m}" for m in modules]], outside["base"], outside["env"]))
+    doc = json.loads(
+        run([BIN / "ansible-doc", "--json", *[f"{FQCN}.{m}" for m in modules]], outside["base"], outside["env"])
+    )
     assert sorted(doc) == sorted(f"{FQCN}.{m}" for m in modules)
     # listen_audit only reads /proc, so it can run for real on the controller.
     playbook = outside["base"] / "use_modules.yml"
-    playbook.write_text(yaml.safe_dump([{
-        "name": "Use the collection's modules by FQCN",
-        "hosts": "localhost",
-        "connection": "local",
-        "gather_facts": False,
-        "tasks": [
-            {"name": "Run listen_audit", f"{FQCN}.listen_audit": {}, "register": "audit"},
-            {"name": "Check its result", "ansible.builtin.assert": {"that": ["audit.summary is string"]}},
-        ],
-    }]))
-    run([BIN / "ansible-playbook", "-i", "localhost,", "-e", f"ansible_python_interpreter={sys.executable}", playbook],
-        outside["base"], outside["env"])
+    playbook.write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "name": "Use the collection's modules by FQCN",
+                    "hosts": "localhost",
+                    "connection": "local",
+                    "gather_facts": False,
+                    "tasks": [
+                        {"name": "Run listen_audit", f"{FQCN}.listen_audit": {}, "register": "audit"},
+                        {"name": "Check its result", "ansible.builtin.assert": {"that": ["audit.summary is string"]}},
+                    ],
+                }
+            ]
+        )
+    )
+    run(
+        [BIN / "ansible-playbook", "-i", "localhost,", "-e", f"ansible_python_interpreter={sys.executable}", playbook],
+        outside["base"],
+        outside["env"],
+    )
 
 
 def test_every_role_and_playbook_resolves_by_fqcn(outside):
@@ -127,35 +141,66 @@ def test_every_role_and_playbook_resolves_by_fqcn(outside):
     assert PROBE in roles
     real = [r for r in roles if r != PROBE]
     playbook = outside["base"] / "use_roles.yml"
-    playbook.write_text(yaml.safe_dump([{
-        "name": "Use the collection's roles by FQCN",
-        "hosts": "all",
-        "gather_facts": False,
-        "roles": [f"{FQCN}.{r}" for r in real],
-    }]))
+    playbook.write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "name": "Use the collection's roles by FQCN",
+                    "hosts": "all",
+                    "gather_facts": False,
+                    "roles": [f"{FQCN}.{r}" for r in real],
+                }
+            ]
+        )
+    )
     run([BIN / "ansible-playbook", "--syntax-check", "-i", "localhost,", playbook], outside["base"], outside["env"])
     # A role runs by its FQCN from the installed collection, argument spec included.
     probe = outside["base"] / "use_probe.yml"
-    probe.write_text(yaml.safe_dump([{
-        "name": "Run a role by FQCN",
-        "hosts": "localhost",
-        "connection": "local",
-        "gather_facts": False,
-        "roles": [{"role": f"{FQCN}.{PROBE}", "fqcn_probe_word": "resolved"}],
-    }]))
-    out = run([BIN / "ansible-playbook", "-i", "localhost,", "-e", f"ansible_python_interpreter={sys.executable}", probe],
-              outside["base"], outside["env"])
+    probe.write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "name": "Run a role by FQCN",
+                    "hosts": "localhost",
+                    "connection": "local",
+                    "gather_facts": False,
+                    "roles": [{"role": f"{FQCN}.{PROBE}", "fqcn_probe_word": "resolved"}],
+                }
+            ]
+        )
+    )
+    out = run(
+        [BIN / "ansible-playbook", "-i", "localhost,", "-e", f"ansible_python_interpreter={sys.executable}", probe],
+        outside["base"],
+        outside["env"],
+    )
     assert "fqcn_probe resolved " + str(outside["base"] / "collections") in out
     bad = outside["base"] / "use_probe_badly.yml"
-    bad.write_text(yaml.safe_dump([{
-        "name": "Run a role by FQCN without its required variable",
-        "hosts": "localhost",
-        "connection": "local",
-        "gather_facts": False,
-        "roles": [f"{FQCN}.{PROBE}"],
-    }]))
-    proc = subprocess.run([BIN / "ansible-playbook", "-i", "localhost,", bad], cwd=outside["base"], env=outside["env"],
-                          capture_output=True, text=True, check=False)
+    bad.write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "name": "Run a role by FQCN without its required variable",
+                    "hosts": "localhost",
+                    "connection": "local",
+                    "gather_facts": False,
+                    "roles": [f"{FQCN}.{PROBE}"],
+                }
+            ]
+        )
+    )
+    proc = subprocess.run(
+        [BIN / "ansible-playbook", "-i", "localhost,", bad],
+        cwd=outside["base"],
+        env=outside["env"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode != 0 and "fqcn_probe_word" in proc.stdout + proc.stderr
     # The collection's own site playbook, by its FQCN.
-    run([BIN / "ansible-playbook", "--syntax-check", "-i", "localhost,", f"{FQCN}.site"], outside["base"], outside["env"])
+    run(
+        [BIN / "ansible-playbook", "--syntax-check", "-i", "localhost,", f"{FQCN}.site"],
+        outside["base"],
+        outside["env"],
+    )

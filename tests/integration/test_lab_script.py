@@ -21,7 +21,9 @@ LAB = ROOT / "scripts" / "lab.sh"
 BUILD = ROOT / "scripts" / "build-images.sh"
 NAME = "aiguard-labtest-app"
 
-pytestmark = pytest.mark.skipif(shutil.which("podman") is None, reason="podman is not installed (run scripts/bootstrap.sh)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("podman") is None, reason="podman is not installed (run scripts/bootstrap.sh)"
+)
 
 
 def podman(*args):
@@ -49,7 +51,11 @@ def inventory(tmp_path):
 
 
 def lab(inv, *args, env=None):
-    full = {**os.environ, "AIGUARD_LAB_INVENTORY": str(inv), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    full = {
+        **os.environ,
+        "AIGUARD_LAB_INVENTORY": str(inv),
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+    }
     full.update(env or {})
     return subprocess.run([str(LAB), *args], capture_output=True, text=True, env=full, check=False)
 
@@ -96,8 +102,12 @@ def test_podman_missing_and_not_installable(inventory, tmp_path):
 
 def test_failed_image_build_leaves_nothing_behind(tmp_path):
     image = "localhost/aiguard-labtest-broken"
-    env = {**os.environ, "AIGUARD_BASE_IMAGE": image, "AIGUARD_DEBIAN_MIRROR": "http://127.0.0.1:9/debian",
-           "TMPDIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "AIGUARD_BASE_IMAGE": image,
+        "AIGUARD_DEBIAN_MIRROR": "http://127.0.0.1:9/debian",
+        "TMPDIR": str(tmp_path),
+    }
     proc = subprocess.run([str(BUILD), "base", "bookworm"], capture_output=True, text=True, env=env, check=False)
     assert proc.returncode != 0
     assert "debootstrap of bookworm failed" in proc.stderr

@@ -40,15 +40,19 @@ def client(host_of):
 
 def s_client(client, target, *opts):
     name = fqdn(target)
-    cmd = (f"echo | timeout 20 openssl s_client -connect {name}:443 -servername {name} "
-           + " ".join(shlex.quote(o) for o in opts) + " 2>&1")
+    cmd = (
+        f"echo | timeout 20 openssl s_client -connect {name}:443 -servername {name} "
+        + " ".join(shlex.quote(o) for o in opts)
+        + " 2>&1"
+    )
     return client.run(cmd)
 
 
 def served_serial(client, target):
     out = client.check_output(
         f"echo | timeout 20 openssl s_client -connect {fqdn(target)}:443 -servername {fqdn(target)} 2>/dev/null"
-        " | openssl x509 -noout -serial")
+        " | openssl x509 -noout -serial"
+    )
     return out.strip()
 
 
@@ -58,12 +62,25 @@ def acme_only(node):
 
 
 def curl(client, url, *opts):
-    cmd = ["curl", "-sS", "--max-time", "20", "-A", BROWSER, "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}",
-           *opts, url]
+    cmd = [
+        "curl",
+        "-sS",
+        "--max-time",
+        "20",
+        "-A",
+        BROWSER,
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code} %{redirect_url}",
+        *opts,
+        url,
+    ]
     return client.check_output(" ".join(shlex.quote(c) for c in cmd)).strip()
 
 
 # ------------------------------------------------------------------ TLS from outside
+
 
 @pytest.mark.parametrize("target", ACME_HOSTS)
 def test_chain_validates_against_pebbles_root(client, target):
@@ -73,7 +90,9 @@ def test_chain_validates_against_pebbles_root(client, target):
 
 
 @pytest.mark.parametrize("target", ACME_HOSTS + [SELFSIGNED])
-@pytest.mark.parametrize(("version", "accepted"), [("-tls1_3", True), ("-tls1_2", True), ("-tls1_1", False), ("-tls1", False)])
+@pytest.mark.parametrize(
+    ("version", "accepted"), [("-tls1_3", True), ("-tls1_2", True), ("-tls1_1", False), ("-tls1", False)]
+)
 def test_only_tls_12_and_13(client, target, version, accepted):
     # SECLEVEL=0 lets the client offer TLS 1.0/1.1 at all: the refusal must come from the server.
     out = s_client(client, target, version, "-cipher", "DEFAULT@SECLEVEL=0")
@@ -107,7 +126,9 @@ def test_acme_path_stays_on_http(client, host_of, target):
     probe = "/var/www/aiguard-acme/.well-known/acme-challenge/aiguard-probe"
     node.check_output(f"mkdir -p {probe.rsplit('/', 1)[0]} && echo probe-token > {probe}")
     try:
-        body = client.check_output(f"curl -sS --max-time 20 http://{fqdn(target)}/.well-known/acme-challenge/aiguard-probe")
+        body = client.check_output(
+            f"curl -sS --max-time 20 http://{fqdn(target)}/.well-known/acme-challenge/aiguard-probe"
+        )
         assert body.strip() == "probe-token"
         # Without auth and without redirect: what the CA's validator needs.
         assert curl(client, f"http://{fqdn(target)}/.well-known/acme-challenge/missing") == "404"
@@ -127,6 +148,7 @@ def test_selfsigned_is_labelled_and_verifies_against_itself(client, host_of):
 
 # ------------------------------------------------------------------ on the hosts
 
+
 def test_certificate_paths_point_into_the_lineage(node):
     acme_only(node)
     for name in ("fullchain.pem", "privkey.pem", "chain.pem"):
@@ -141,7 +163,11 @@ def test_issued_once(node):
     # renewal tests below add a second version to the lineage).
     acme_only(node)
     assert node.check_output("ls /etc/letsencrypt/archive/studio").split() == [
-        "cert1.pem", "chain1.pem", "fullchain1.pem", "privkey1.pem"]
+        "cert1.pem",
+        "chain1.pem",
+        "fullchain1.pem",
+        "privkey1.pem",
+    ]
 
 
 def test_certbot_timer_is_the_only_renewal(node):
@@ -166,7 +192,9 @@ def test_renew_dry_run_against_pebble(node):
     acme_only(node)
     # --server on the command line: without it, certbot's --dry-run swaps the lineage's
     # ACME directory for Let's Encrypt staging (seen with certbot 2.1).
-    out = node.run(f"REQUESTS_CA_BUNDLE={CA_BUNDLE} certbot renew --dry-run --no-random-sleep-on-renew --server {PEBBLE_DIR}")
+    out = node.run(
+        f"REQUESTS_CA_BUNDLE={CA_BUNDLE} certbot renew --dry-run --no-random-sleep-on-renew --server {PEBBLE_DIR}"
+    )
     assert out.rc == 0, out.stdout + out.stderr
     assert "simulated renewal" in (out.stdout + out.stderr).lower() or "succeeded" in (out.stdout + out.stderr)
 
@@ -188,6 +216,7 @@ def test_renewal_runs_the_deploy_hook_and_nginx_serves_the_new_certificate(node,
 
 # ------------------------------------------------------------------ the role's runs
 
+
 def test_check_mode_reports_no_change(converge_check):
     assert converge_check.changed == {}, converge_check.output
     assert converge_check.failed == {}, converge_check.output
@@ -196,9 +225,19 @@ def test_check_mode_reports_no_change(converge_check):
 def test_expiry_audit_fails_in_check_mode(converge):
     # Pebble issues for five years; a 5000-day threshold makes every certificate "about to expire".
     # The report's tasks alone, as a quick audit runs them: --check --tags certbot_tls_report.
-    recap = converge("--check", "--tags", "certbot_tls_report",
-                     "-e", json.dumps({"certbot_tls_expiry_fail_days": 5000, "certbot_tls_renew_before_days": 5000,
-                                       "certbot_tls_selfsigned_days": 5001}))
+    recap = converge(
+        "--check",
+        "--tags",
+        "certbot_tls_report",
+        "-e",
+        json.dumps(
+            {
+                "certbot_tls_expiry_fail_days": 5000,
+                "certbot_tls_renew_before_days": 5000,
+                "certbot_tls_selfsigned_days": 5001,
+            }
+        ),
+    )
     assert recap.rc != 0
     assert set(recap.failed) >= set(ACME_HOSTS), recap.output
     assert "expiring within certbot_tls_expiry_fail_days" in recap.output
@@ -207,8 +246,15 @@ def test_expiry_audit_fails_in_check_mode(converge):
 def test_unresolvable_name_fails_with_the_cas_reason_and_keeps_the_certificate(converge, client):
     target = ACME_HOSTS[0]
     before = served_serial(client, target)
-    sites = [{"name": "studio", "server_names": ["{{ inventory_hostname }}.dns.podman", "nowhere.invalid"],
-              "default_server": True, "upstream": "127.0.0.1:7860", "tls": True}]
+    sites = [
+        {
+            "name": "studio",
+            "server_names": ["{{ inventory_hostname }}.dns.podman", "nowhere.invalid"],
+            "default_server": True,
+            "upstream": "127.0.0.1:7860",
+            "tls": True,
+        }
+    ]
     # The Pebble host stays in the run: the converge reads its API's CA first.
     limit = f"{target},{CLIENT}"
     recap = converge("--limit", limit, "-e", json.dumps({"nginx_auth_sites": sites}))
@@ -226,8 +272,10 @@ BAD_VARIABLES = [
     ({"certbot_tls_eab_kid": "kid-without-key"}, "go together"),
     ({"certbot_tls_expiry_fail_days": 60}, "between 0 and certbot_tls_renew_before_days"),
     ({"certbot_tls_mode": "ownca"}, "ownca needs certbot_tls_ownca_certificate"),
-    ({"nginx_auth_sites": [{"name": "studio", "server_names": ["_"], "upstream": "127.0.0.1:7860", "tls": True}]},
-     "needs at least one DNS name besides '_'"),
+    (
+        {"nginx_auth_sites": [{"name": "studio", "server_names": ["_"], "upstream": "127.0.0.1:7860", "tls": True}]},
+        "needs at least one DNS name besides '_'",
+    ),
 ]
 
 
@@ -242,8 +290,10 @@ def test_bad_variable_changes_nothing(converge, host_of):
     # A whole run: nginx_auth applies its own (valid) part first; certbot_tls's preflight
     # stops before any certificate or nginx configuration changes.
     node = host_of(ACME_HOSTS[0])
-    state = ("readlink -f /etc/ssl/aiguard/studio/fullchain.pem; ls /etc/letsencrypt/renewal;"
-             " readlink /etc/nginx/aiguard/active; find /etc/nginx/aiguard/active/ -type f -exec sha256sum {} + | sort")
+    state = (
+        "readlink -f /etc/ssl/aiguard/studio/fullchain.pem; ls /etc/letsencrypt/renewal;"
+        " readlink /etc/nginx/aiguard/active; find /etc/nginx/aiguard/active/ -type f -exec sha256sum {} + | sort"
+    )
     before = node.check_output(state)
     bad, message = BAD_VARIABLES[0]
     recap = converge("--limit", f"{ACME_HOSTS[0]},{CLIENT}", "-e", json.dumps(bad))
@@ -257,22 +307,36 @@ def test_internal_ca_mode_with_rsa_keys(converge, client, host_of):
     client.check_output(
         "openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj '/CN=aiguard test internal CA'"
         " -keyout /tmp/ownca.key -out /tmp/ownca.crt"
-        " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>&1")
-    ownca = {"certbot_tls_mode": "ownca", "certbot_tls_key_type": "rsa", "certbot_tls_rsa_key_size": 3072,
-             "certbot_tls_ownca_certificate": client.file("/tmp/ownca.crt").content_string,
-             "certbot_tls_ownca_privatekey": client.file("/tmp/ownca.key").content_string}
+        " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>&1"
+    )
+    ownca = {
+        "certbot_tls_mode": "ownca",
+        "certbot_tls_key_type": "rsa",
+        "certbot_tls_rsa_key_size": 3072,
+        "certbot_tls_ownca_certificate": client.file("/tmp/ownca.crt").content_string,
+        "certbot_tls_ownca_privatekey": client.file("/tmp/ownca.key").content_string,
+    }
     limit = f"{SELFSIGNED},{CLIENT}"
     recap = converge("--limit", limit, "-e", json.dumps(ownca))
     assert recap.rc == 0, recap.output
     try:
-        out = s_client(client, SELFSIGNED, "-CAfile", "/tmp/ownca.crt", "-verify_return_error",
-                       "-verify_hostname", fqdn(SELFSIGNED))
+        out = s_client(
+            client,
+            SELFSIGNED,
+            "-CAfile",
+            "/tmp/ownca.crt",
+            "-verify_return_error",
+            "-verify_hostname",
+            fqdn(SELFSIGNED),
+        )
         assert out.rc == 0 and "Verify return code: 0 (ok)" in out.stdout, out.stdout
         assert "aiguard.hardening internal CA" in out.stdout
         assert re.search(r"Server public key is 3072 bit|Peer signature type: RSA", out.stdout), out.stdout
         node = host_of(SELFSIGNED)
-        assert node.file("/etc/ssl/aiguard/studio/chain.pem").content_string.strip() == \
-            client.file("/tmp/ownca.crt").content_string.strip()
+        assert (
+            node.file("/etc/ssl/aiguard/studio/chain.pem").content_string.strip()
+            == client.file("/tmp/ownca.crt").content_string.strip()
+        )
     finally:
         assert converge("--limit", limit).rc == 0
     out = s_client(client, SELFSIGNED)

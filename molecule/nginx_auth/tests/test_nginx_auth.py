@@ -18,13 +18,15 @@ KEY = "sk-lab-aiguard-demo-key"
 ALICE = ("alice", "alice-lab-password")
 BOB = ("bob", "bob-lab-password")
 # Real user agents: a current desktop Chrome and Googlebot.
-BROWSER = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-           "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36")
+BROWSER = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+)
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
-SAMSUNG = ("Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S928B) AppleWebKit/537.36 (KHTML, like Gecko) "
-           "SamsungBrowser/27.0 Chrome/125.0.0.0 Mobile Safari/537.36")
-GPTBOT = ("Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; "
-          "+https://openai.com/gptbot)")
+SAMSUNG = (
+    "Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S928B) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "SamsungBrowser/27.0 Chrome/125.0.0.0 Mobile Safari/537.36"
+)
+GPTBOT = "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)"
 
 
 @dataclass
@@ -41,8 +43,7 @@ class Front:
         self.client = client
         self.target = target
 
-    def request(self, path, host=STUDIO, user=None, ua=BROWSER, headers=(), method="GET", data_file=None,
-                max_time=20):
+    def request(self, path, host=STUDIO, user=None, ua=BROWSER, headers=(), method="GET", data_file=None, max_time=20):
         cmd = ["curl", "-sS", "-i", "--max-time", str(max_time), "-X", method, "-H", f"Host: {host}"]
         cmd += ["-A", ua] if ua is not None else ["-H", "User-Agent:"]
         if user:
@@ -112,8 +113,11 @@ def test_public_location_is_the_only_exception(front):
     assert front.request("/health/more", host=API).status == 401
 
 
-@pytest.mark.parametrize("ua", [GOOGLEBOT, GPTBOT, "curl/8.5.0", "python-requests/2.32.3", "sqlmap/1.8", None],
-                         ids=["googlebot", "gptbot", "curl", "python-requests", "sqlmap", "empty"])
+@pytest.mark.parametrize(
+    "ua",
+    [GOOGLEBOT, GPTBOT, "curl/8.5.0", "python-requests/2.32.3", "sqlmap/1.8", None],
+    ids=["googlebot", "gptbot", "curl", "python-requests", "sqlmap", "empty"],
+)
 def test_crawlers_and_scanners_are_dropped(front, ua):
     assert front.request("/", ua=ua, user=ALICE).status == 0
 
@@ -138,8 +142,7 @@ def test_public_paths_stay_open_to_monitoring_tools(front):
     # robots.txt are left out of the filter, the rest of the site is not.
     assert front.request("/health", host=API, ua="curl/8.5.0").status == 200
     assert front.request("/robots.txt", ua=GPTBOT).status == 200
-    assert front.request("/v1/models", host=API, ua="curl/8.5.0",
-                         headers=[f"Authorization: Bearer {KEY}"]).status == 0
+    assert front.request("/v1/models", host=API, ua="curl/8.5.0", headers=[f"Authorization: Bearer {KEY}"]).status == 0
 
 
 def test_pcre_jit_is_on_in_the_main_context(node):
@@ -148,8 +151,7 @@ def test_pcre_jit_is_on_in_the_main_context(node):
 
 
 def test_headers_on_success_and_on_errors(front):
-    for response in (front.request("/", user=ALICE), front.request("/"),
-                     front.request("/v1/models", host=API)):
+    for response in (front.request("/", user=ALICE), front.request("/"), front.request("/v1/models", host=API)):
         h = response.headers
         assert h["x-content-type-options"] == "nosniff", response
         assert h["x-robots-tag"] == "noindex, nofollow"
@@ -167,7 +169,9 @@ def test_robots_txt_disallows_everything(front):
 
 
 def test_upload_over_the_limit_gets_413(front):
-    front.client.check_output("head -c 2000000 /dev/urandom > /tmp/big.bin && head -c 1000 /dev/urandom > /tmp/small.wav")
+    front.client.check_output(
+        "head -c 2000000 /dev/urandom > /tmp/big.bin && head -c 1000 /dev/urandom > /tmp/small.wav"
+    )
     assert front.request("/gradio_api/upload", user=ALICE, method="POST", data_file="/tmp/big.bin").status == 413
     small = front.request("/gradio_api/upload", user=ALICE, method="POST", data_file="/tmp/small.wav")
     assert small.status == 200 and "/srv/aiguard-lab/gradio/uploads/" in small.body
@@ -209,8 +213,10 @@ curl -fsS -N --max-time 60 {auth} {base}/call/predict/$event
 
 def test_rate_limit_answers_429_with_a_body(front):
     codes = front.client.check_output(
-        "for i in $(seq 40); do curl -s -o /dev/null -w '%{http_code} ' -A " + shlex.quote(BROWSER)
-        + f" -H 'Host: {API}' -H 'Authorization: Bearer {KEY}' http://{front.target}/v1/models; done").split()
+        "for i in $(seq 40); do curl -s -o /dev/null -w '%{http_code} ' -A "
+        + shlex.quote(BROWSER)
+        + f" -H 'Host: {API}' -H 'Authorization: Bearer {KEY}' http://{front.target}/v1/models; done"
+    ).split()
     assert "200" in codes and "429" in codes, codes
     limited = front.request("/v1/models", host=API, headers=[f"Authorization: Bearer {KEY}"])
     if limited.status == 429:
@@ -229,8 +235,9 @@ def test_htpasswd_is_bcrypt_and_private(node):
     lines = dict(line.split(":", 1) for line in f.content_string.split())
     assert sorted(lines) == ["alice", "bob"]
     assert all(h.startswith("$2") for h in lines.values())
-    assert sorted(dict(line.split(":", 1) for line in node.file("/etc/nginx/aiguard/htpasswd/apiproxy")
-                       .content_string.split())) == ["alice"]
+    assert sorted(
+        dict(line.split(":", 1) for line in node.file("/etc/nginx/aiguard/htpasswd/apiproxy").content_string.split())
+    ) == ["alice"]
     tokens = node.file("/etc/nginx/aiguard/active/tokens-apiproxy.conf")
     assert tokens.mode == 0o600
 
@@ -246,7 +253,9 @@ def test_removed_user_is_removed_from_the_file(one, host_of, converge):
     try:
         recap = converge("-e", users, "--limit", one)
         assert recap.rc == 0, recap.output
-        names = [line.split(":", 1)[0] for line in node.file("/etc/nginx/aiguard/htpasswd/studio").content_string.split()]
+        names = [
+            line.split(":", 1)[0] for line in node.file("/etc/nginx/aiguard/htpasswd/studio").content_string.split()
+        ]
         assert names == ["alice"]
         assert Front(host_of(CLIENT), one).request("/", user=BOB).status == 401
     finally:
@@ -257,10 +266,19 @@ def test_broken_site_fails_and_nginx_keeps_the_old_config(one, host_of, converge
     node = host_of(one)
     state = "readlink /etc/nginx/aiguard/active; cat /etc/nginx/aiguard/active/sites/*.conf | sha256sum"
     before = node.check_output(state)
-    broken = json.dumps({"nginx_auth_sites": [{
-        "name": "studio", "server_names": [STUDIO], "default_server": True, "upstream": "127.0.0.1:7860",
-        "directives": ["proxy_buffering maybe;"],
-    }]})
+    broken = json.dumps(
+        {
+            "nginx_auth_sites": [
+                {
+                    "name": "studio",
+                    "server_names": [STUDIO],
+                    "default_server": True,
+                    "upstream": "127.0.0.1:7860",
+                    "directives": ["proxy_buffering maybe;"],
+                }
+            ]
+        }
+    )
     recap = converge("-e", broken, "--limit", one)
     assert recap.rc != 0
     assert "nginx rejected the new configuration" in recap.output
@@ -273,11 +291,17 @@ def test_broken_site_fails_and_nginx_keeps_the_old_config(one, host_of, converge
     assert converge("--limit", one).rc == 0
 
 
-@pytest.mark.parametrize("bad, message", [
-    ({"name": "studio", "upstream": "127.0.0.1"}, "upstream is HOST:PORT"),
-    ({"name": "Studio!", "upstream": "127.0.0.1:7860"}, "unique name"),
-    ({"name": "api", "upstream": "127.0.0.1:3002", "api_paths": ["/v1/"], "api_tokens": ["leak-check!"]}, "16 to 256"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"name": "studio", "upstream": "127.0.0.1"}, "upstream is HOST:PORT"),
+        ({"name": "Studio!", "upstream": "127.0.0.1:7860"}, "unique name"),
+        (
+            {"name": "api", "upstream": "127.0.0.1:3002", "api_paths": ["/v1/"], "api_tokens": ["leak-check!"]},
+            "16 to 256",
+        ),
+    ],
+)
 def test_bad_variables_fail_in_preflight(one, host_of, converge, bad, message):
     node = host_of(one)
     before = node.check_output("readlink /etc/nginx/aiguard/active")

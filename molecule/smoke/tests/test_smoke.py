@@ -38,8 +38,9 @@ def test_gradio_app_answers_on_loopback(node):
     assert config["title"] == "Digital human studio (lab)"
     # A real upload through Gradio's upload endpoint lands in the upload dir.
     node.check_output("head -c 4096 /dev/urandom > /tmp/smoke-upload.bin")
-    stored = json.loads(node.check_output(
-        "curl -fsS -F files=@/tmp/smoke-upload.bin http://127.0.0.1:7860/gradio_api/upload"))
+    stored = json.loads(
+        node.check_output("curl -fsS -F files=@/tmp/smoke-upload.bin http://127.0.0.1:7860/gradio_api/upload")
+    )
     assert stored[0].startswith("/srv/aiguard-lab/gradio/uploads/")
     assert node.file(stored[0]).size == 4096
 
@@ -67,8 +68,10 @@ def test_api_proxy_needs_its_key(node):
     url = "http://127.0.0.1:3002"
     assert node.check_output(f"curl -s -o /dev/null -w '%{{http_code}}' {url}/health") == "200"
     assert node.check_output(f"curl -s -o /dev/null -w '%{{http_code}}' {url}/v1/models") == "401"
-    assert node.check_output(
-        f"curl -s -o /dev/null -w '%{{http_code}}' -H 'Authorization: Bearer wrong' {url}/v1/models") == "401"
+    assert (
+        node.check_output(f"curl -s -o /dev/null -w '%{{http_code}}' -H 'Authorization: Bearer wrong' {url}/v1/models")
+        == "401"
+    )
     models = json.loads(node.check_output(f"curl -fsS -H 'Authorization: Bearer {LAB_KEY}' {url}/v1/models"))
     assert models["data"][0]["id"] == "lab-echo-1"
 

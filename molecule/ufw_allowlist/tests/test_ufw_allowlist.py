@@ -41,7 +41,9 @@ def connect(client, target, port, timeout=4):
 
 def rules_state(host):
     """What the firewall holds: the rules files and ufw's view, to compare before and after."""
-    return host.check_output("sha256sum /etc/ufw/user.rules /etc/ufw/user6.rules /etc/default/ufw && ufw status verbose")
+    return host.check_output(
+        "sha256sum /etc/ufw/user.rules /etc/ufw/user6.rules /etc/default/ufw && ufw status verbose"
+    )
 
 
 @pytest.fixture
@@ -139,8 +141,10 @@ def test_purge_removes_stale_tagged_rule_and_keeps_untagged(one, host_of, client
         added = node.check_output("ufw show added")
         assert "port 9999" not in added
         assert "9998" in added and "'by hand'" in added
-        assert "1 rule(s) not tagged 'aiguard' were left alone: " \
+        assert (
+            "1 rule(s) not tagged 'aiguard' were left alone: "
             f"ufw allow in proto tcp from {denied} to 0.0.0.0/0 port 9998 comment 'by hand'" in flat(recap.output)
+        )
     finally:
         node.run("ufw delete allow proto tcp from %s to 0.0.0.0/0 port 9999", denied)
         node.run("ufw delete allow proto tcp from %s to 0.0.0.0/0 port 9998", denied)
@@ -160,13 +164,22 @@ def over_ssh(one, host_of):
     ephemeral = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
     inventory = os.path.join(ephemeral, "over_ssh.yml")
     with open(inventory, "w", encoding="utf-8") as fh:
-        json.dump({"all": {"hosts": {one: {
-            "ansible_connection": "ssh",
-            "ansible_host": address(node),
-            "ansible_user": "root",
-            "ansible_ssh_private_key_file": os.path.join(ephemeral, "id_controller"),
-            "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
-        }}}}, fh)
+        json.dump(
+            {
+                "all": {
+                    "hosts": {
+                        one: {
+                            "ansible_connection": "ssh",
+                            "ansible_host": address(node),
+                            "ansible_user": "root",
+                            "ansible_ssh_private_key_file": os.path.join(ephemeral, "id_controller"),
+                            "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
+                        }
+                    }
+                }
+            },
+            fh,
+        )
     return ["-i", inventory, "--limit", one]
 
 
@@ -194,15 +207,24 @@ def test_lockout_guard_refuses_rules_that_drop_the_controller(one, host_of, clie
     assert connect(clients[1], address(node), 22) == "dropped"
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    ({"ufw_allowlist_rules": [{"port": 7860, "sources": ["10.89.0.300"]}]},
-     "ufw_allowlist_rules[0].sources[0]: '10.89.0.300' is not an IPv4 or IPv6 address or network (CIDR)"),
-    ({"ufw_allowlist_rules": [{"port": "7860:7850", "sources": ["any"]}]},
-     "ufw_allowlist_rules[0].port: '7860:7850' has the range 7860:7850 whose first port is not below the last"),
-    ({"ufw_allowlist_admin_networks": ["10.89.0.1/16"]},
-     "ufw_allowlist_admin_networks[0]: '10.89.0.1/16' has host bits set; the network is 10.89.0.0/16"),
-    ({"ufw_allowlist_kernel_settings": True}, "Set ufw_allowlist_kernel_settings: false"),
-])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            {"ufw_allowlist_rules": [{"port": 7860, "sources": ["10.89.0.300"]}]},
+            "ufw_allowlist_rules[0].sources[0]: '10.89.0.300' is not an IPv4 or IPv6 address or network (CIDR)",
+        ),
+        (
+            {"ufw_allowlist_rules": [{"port": "7860:7850", "sources": ["any"]}]},
+            "ufw_allowlist_rules[0].port: '7860:7850' has the range 7860:7850 whose first port is not below the last",
+        ),
+        (
+            {"ufw_allowlist_admin_networks": ["10.89.0.1/16"]},
+            "ufw_allowlist_admin_networks[0]: '10.89.0.1/16' has host bits set; the network is 10.89.0.0/16",
+        ),
+        ({"ufw_allowlist_kernel_settings": True}, "Set ufw_allowlist_kernel_settings: false"),
+    ],
+)
 def test_bad_variables_fail_in_preflight_and_change_nothing(one, host_of, converge, extra, message):
     node = host_of(one)
     before = rules_state(node)
@@ -215,22 +237,39 @@ def listen_audit(host, args):
     """Run aiguard.hardening.listen_audit on HOST; returns (failed, result)."""
     playbook = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "listen_audit.yml")
     with open(playbook, "w", encoding="utf-8") as fh:
-        json.dump([{"name": "Audit", "hosts": host, "gather_facts": False, "tasks": [
-            {"name": "Audit", "aiguard.hardening.listen_audit": args}]}], fh)
+        json.dump(
+            [
+                {
+                    "name": "Audit",
+                    "hosts": host,
+                    "gather_facts": False,
+                    "tasks": [{"name": "Audit", "aiguard.hardening.listen_audit": args}],
+                }
+            ],
+            fh,
+        )
     # Only the json callback, so that stdout is one JSON document.
     env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CALLBACKS_ENABLED="ansible.posix.json")
-    proc = subprocess.run(["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], playbook],
-                          capture_output=True, text=True, check=False, env=env)
+    proc = subprocess.run(
+        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], playbook],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
     out = json.loads(proc.stdout)
     result = out["plays"][0]["tasks"][0]["hosts"][host]
     return bool(result.get("failed")), result
 
 
 def rebind_gradio(node, address_):
-    node.check_output(f"sed -i 's/^GRADIO_SERVER_NAME=.*/GRADIO_SERVER_NAME={address_}/' /etc/default/aiguard-lab-gradio")
+    node.check_output(
+        f"sed -i 's/^GRADIO_SERVER_NAME=.*/GRADIO_SERVER_NAME={address_}/' /etc/default/aiguard-lab-gradio"
+    )
     node.check_output("systemctl restart aiguard-lab-gradio.service")
-    node.check_output(f"for i in $(seq 90); do curl -sf -o /dev/null http://{address_}:7860/config && exit 0; "
-                      "sleep 2; done; exit 1")
+    node.check_output(
+        f"for i in $(seq 90); do curl -sf -o /dev/null http://{address_}:7860/config && exit 0; sleep 2; done; exit 1"
+    )
 
 
 def test_listen_audit_sees_gradio_exposed_then_loopback_only(host_of, clients):
@@ -248,8 +287,9 @@ def test_listen_audit_sees_gradio_exposed_then_loopback_only(host_of, clients):
     assert failed and "tcp 0.0.0.0:7860 (python" in result["msg"], result
     assert f"is reachable from {allowed}/32" in result["msg"], result
     # Without the firewall it would be open to everyone.
-    failed, result = listen_audit(GRADIO_HOST, {"ports": [7860], "firewall": "none",
-                                                "allowlist": [{"port": 7860, "sources": [f"{allowed}/32"]}]})
+    failed, result = listen_audit(
+        GRADIO_HOST, {"ports": [7860], "firewall": "none", "allowlist": [{"port": 7860, "sources": [f"{allowed}/32"]}]}
+    )
     assert failed and "reachable from 0.0.0.0/0" in result["msg"], result
     try:
         rebind_gradio(node, "127.0.0.1")

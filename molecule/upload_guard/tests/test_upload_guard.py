@@ -14,8 +14,9 @@ UPLOADS = "/srv/aiguard-lab/gradio/uploads"
 OUTPUTS = "/srv/aiguard-lab/gradio/outputs"
 QUARANTINE = "/var/lib/aiguard/quarantine/gradio"
 SHELL = "<?php system($_GET['c']); ?>"
-BROWSER = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-           "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36")
+BROWSER = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+)
 # Real media shipped with Gradio in the lab image.
 ASSETS = "/opt/aiguard-lab/venv/lib/python3*/site-packages/gradio/media_assets"
 
@@ -32,8 +33,10 @@ def as_aiapp(node, command):
 
 def records(node):
     """Quarantine records (in quarantine or released) by original path."""
-    script = ("import glob, json; print(json.dumps([json.load(open(p)) for p in sorted(glob.glob("
-              f"{QUARANTINE + '/*.json'!r}))]))")
+    script = (
+        "import glob, json; print(json.dumps([json.load(open(p)) for p in sorted(glob.glob("
+        f"{QUARANTINE + '/*.json'!r}))]))"
+    )
     out = node.run(f"python3 -c {shlex.quote(script)}")
     assert out.rc == 0, out.stderr
     return {r["original_path"]: r for r in json.loads(out.stdout)}
@@ -78,8 +81,10 @@ def test_units_are_armed(node):
 
 
 def test_web_shell_is_quarantined_within_seconds_and_real_media_stays(node):
-    as_aiapp(node, f"cp {ASSETS}/videos/a.mp4 {UPLOADS}/portrait.mp4 && "
-                   f"cp {ASSETS}/audio/audio_sample.wav {UPLOADS}/voice.wav")
+    as_aiapp(
+        node,
+        f"cp {ASSETS}/videos/a.mp4 {UPLOADS}/portrait.mp4 && cp {ASSETS}/audio/audio_sample.wav {UPLOADS}/voice.wav",
+    )
     as_aiapp(node, f"printf %s {shlex.quote(SHELL)} > {UPLOADS}/avatar.php.mp4")
     took = wait_for(lambda: not node.file(f"{UPLOADS}/avatar.php.mp4").exists, timeout=30)
     assert took is not None, node.check_output("journalctl -u aiguard-upload-scan --no-pager | tail -20")
@@ -114,8 +119,11 @@ def test_release_restores_a_file(node):
 
 def curl_upload(node, path, size):
     node.check_output(f"head -c {size} /dev/urandom > {path}")
-    return sh(node, f"curl -s -o /dev/null -w '%{{http_code}}' -u alice:alice-lab-password -A {shlex.quote(BROWSER)} "
-                    f"-H 'Host: studio.lab.test' -F files=@{path} http://127.0.0.1/gradio_api/upload").stdout
+    return sh(
+        node,
+        f"curl -s -o /dev/null -w '%{{http_code}}' -u alice:alice-lab-password -A {shlex.quote(BROWSER)} "
+        f"-H 'Host: studio.lab.test' -F files=@{path} http://127.0.0.1/gradio_api/upload",
+    ).stdout
 
 
 def test_upload_size_limit_through_nginx(node):
@@ -128,8 +136,11 @@ def test_upload_size_limit_through_nginx(node):
 def test_web_shell_uploaded_through_gradio_is_quarantined(node):
     """End to end: nginx, Gradio writes it into a new subdirectory, the path unit fires, the scan settles."""
     node.check_output(f"printf %s {shlex.quote(SHELL)} > /tmp/avatar.php.mp4")
-    status = sh(node, f"curl -s -u alice:alice-lab-password -A {shlex.quote(BROWSER)} -H 'Host: studio.lab.test' "
-                      f"-F files=@/tmp/avatar.php.mp4 http://127.0.0.1/gradio_api/upload").stdout
+    status = sh(
+        node,
+        f"curl -s -u alice:alice-lab-password -A {shlex.quote(BROWSER)} -H 'Host: studio.lab.test' "
+        f"-F files=@/tmp/avatar.php.mp4 http://127.0.0.1/gradio_api/upload",
+    ).stdout
     [stored] = json.loads(status)
     assert stored.startswith(UPLOADS + "/")
     took = wait_for(lambda: stored in records(node), timeout=40)
@@ -139,10 +150,13 @@ def test_web_shell_uploaded_through_gradio_is_quarantined(node):
 
 def test_retention_deletes_aged_files_and_logs_them(node):
     # Real WAVs: the scanner, woken by the new files, must leave them to retention.
-    as_aiapp(node, f"mkdir -p {UPLOADS}/old && cp {ASSETS}/audio/audio_sample.wav {UPLOADS}/old/voice.wav"
-                   f" && cp {ASSETS}/audio/audio_sample.wav {OUTPUTS}/old.wav"
-                   f" && cp {ASSETS}/audio/audio_sample.wav {OUTPUTS}/fresh.wav"
-                   f" && touch -d '10 days ago' {UPLOADS}/old/voice.wav {OUTPUTS}/old.wav")
+    as_aiapp(
+        node,
+        f"mkdir -p {UPLOADS}/old && cp {ASSETS}/audio/audio_sample.wav {UPLOADS}/old/voice.wav"
+        f" && cp {ASSETS}/audio/audio_sample.wav {OUTPUTS}/old.wav"
+        f" && cp {ASSETS}/audio/audio_sample.wav {OUTPUTS}/fresh.wav"
+        f" && touch -d '10 days ago' {UPLOADS}/old/voice.wav {OUTPUTS}/old.wav",
+    )
     node.check_output("systemctl start aiguard-upload-retention.service")
     assert not node.file(f"{OUTPUTS}/old.wav").exists and not node.file(f"{UPLOADS}/old/voice.wav").exists
     assert not node.file(f"{UPLOADS}/old").exists
@@ -198,19 +212,46 @@ def test_preflight_refuses_to_replace_an_fstab_entry(converge, hosts_in, host_of
             sh(node, "mv /etc/fstab.before-test /etc/fstab")
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    ({"upload_guard_apps": [{"name": "gradio", "owner": "aiapp", "upload_dir": "/etc/uploads"}]},
-     "below one of upload_guard_allowed_prefixes"),
-    ({"upload_guard_apps": [{"name": "gradio", "owner": "aiapp", "upload_dir": "/"}]},
-     "below one of upload_guard_allowed_prefixes"),
-    ({"upload_guard_retention_days": 0}, "retention_days must be at least 1"),
-    ({"upload_guard_apps": [{"name": "gradio", "owner": "aiapp", "upload_dir": UPLOADS, "retention_days": 0}]},
-     "retention_days must be at least 1"),
-    ({"upload_guard_apps": [{"name": "gradio", "owner": "aiapp", "upload_dir": UPLOADS, "nginx_site": "studio",
-                             "max_upload_size": "2m"}]}, "differs from client_max_body_size 1m"),
-    ({"upload_guard_apps": [{"name": "gradio", "owner": "aiapp", "upload_dir": UPLOADS,
-                             "quarantine_dir": UPLOADS + "/q"}]}, "is inside"),
-])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            {"upload_guard_apps": [{"name": "gradio", "owner": "aiapp", "upload_dir": "/etc/uploads"}]},
+            "below one of upload_guard_allowed_prefixes",
+        ),
+        (
+            {"upload_guard_apps": [{"name": "gradio", "owner": "aiapp", "upload_dir": "/"}]},
+            "below one of upload_guard_allowed_prefixes",
+        ),
+        ({"upload_guard_retention_days": 0}, "retention_days must be at least 1"),
+        (
+            {"upload_guard_apps": [{"name": "gradio", "owner": "aiapp", "upload_dir": UPLOADS, "retention_days": 0}]},
+            "retention_days must be at least 1",
+        ),
+        (
+            {
+                "upload_guard_apps": [
+                    {
+                        "name": "gradio",
+                        "owner": "aiapp",
+                        "upload_dir": UPLOADS,
+                        "nginx_site": "studio",
+                        "max_upload_size": "2m",
+                    }
+                ]
+            },
+            "differs from client_max_body_size 1m",
+        ),
+        (
+            {
+                "upload_guard_apps": [
+                    {"name": "gradio", "owner": "aiapp", "upload_dir": UPLOADS, "quarantine_dir": UPLOADS + "/q"}
+                ]
+            },
+            "is inside",
+        ),
+    ],
+)
 def test_preflight_refuses_bad_input(converge, extra, message):
     recap = converge("--tags", "upload_guard_preflight", "-e", json.dumps(extra))
     assert recap.rc != 0 and recap.failed, recap.output

@@ -100,9 +100,11 @@ OTHER_HUMANS = [
 # The one pattern set beyond the built-in list that the fast-path tests share (its listing is cached):
 # the crawler-user-agents excerpt, a rate-limited bot and two patterns that need nginx quoting.
 SHARED_PATTERNS = [dict(name=f"cua{index}", pattern=item["pattern"], regex=True) for index, item in enumerate(CRAWLERS)]
-SHARED_PATTERNS += [dict(name="bingbot", pattern="bingbot", action="limit"),
-                    dict(name="quote", pattern='say "hi" \\ back'),
-                    dict(name="esc", pattern=r"tab\tnew\nbs\\q\"", regex=True)]
+SHARED_PATTERNS += [
+    dict(name="bingbot", pattern="bingbot", action="limit"),
+    dict(name="quote", pattern='say "hi" \\ back'),
+    dict(name="esc", pattern=r"tab\tnew\nbs\\q\"", regex=True),
+]
 CRAWLER_AGENTS = [agent for item in CRAWLERS for agent in item["instances"]]
 
 
@@ -223,10 +225,10 @@ def nginx_tokens(text):
             while text[end] != char:
                 end += 2 if text[end] == "\\" else 1
             assert end + 1 - index < 4096, "nginx refuses a parameter of 4096 bytes or more"
-            tokens.append(Word(nginx_decode(text[index + 1:end])))
+            tokens.append(Word(nginx_decode(text[index + 1 : end])))
             index = end + 1
             # After a quoted string nginx wants a space, ; { or the ) that closes an if.
-            assert index == len(text) or text[index].isspace() or text[index] in ";{)", text[index:index + 20]
+            assert index == len(text) or text[index].isspace() or text[index] in ";{)", text[index : index + 20]
         else:
             end = index
             while end < len(text) and not text[end].isspace() and text[end] not in ";{}":
@@ -299,8 +301,12 @@ class NginxMaps:
 
     def classify(self, user_agent, uri):
         """What the maps say of a request that left the fast path (the server include set $aiguard_bot_slow)."""
-        request = {"$http_user_agent": user_agent or "", "$uri": uri, "$binary_remote_addr": ADDR,
-                   "$aiguard_bot_slow": "1"}
+        request = {
+            "$http_user_agent": user_agent or "",
+            "$uri": uri,
+            "$binary_remote_addr": ADDR,
+            "$aiguard_bot_slow": "1",
+        }
         block = self.value("$aiguard_bot_block", request)
         key = self.value("$aiguard_bot_limit_key", request)
         assert block in ("0", "1") and key in ("", ADDR)
@@ -342,7 +348,7 @@ class NginxServer:
             if words[0] == "location":
                 assert len(words) == 3 and words[1] == "^~", words
                 assert block is not None and len(block) == 1, words
-                (ret, inner), = block
+                ((ret, inner),) = block
                 assert inner is None and ret[0] == "return" and len(ret) == 2, ret
                 self.locations.append(("^~", str(words[2]), None, int(ret[1])))
             else:
@@ -415,6 +421,8 @@ class NginxServer:
 
 def nginx_server(flt, status=444, burst=5, server_locations=(("", "/", True),)):
     return NginxServer(flt.render_http(), flt.render_server(status), flt.render_snippet(burst), server_locations)
+
+
 # ---------------------------------------------------------------------------
 # Parsing and validation.
 
@@ -423,23 +431,48 @@ def nginx_server(flt, status=444, burst=5, server_locations=(("", "/", True),)):
     ("pattern", "regex", "branches", "pcre"),
     [
         ("GPTBot", False, [(False, "gptbot", "")], "gptbot"),
-        ("Mediapartners (Googlebot)", False, [(False, "mediapartners (googlebot)", "")], r"mediapartners \(googlebot\)"),
+        (
+            "Mediapartners (Googlebot)",
+            False,
+            [(False, "mediapartners (googlebot)", "")],
+            r"mediapartners \(googlebot\)",
+        ),
         (r"Googlebot\/", True, [(False, "googlebot/", "")], r"Googlebot\/"),
         ("[wW]get", True, [(False, "wget", "")], "[wW]get"),
         (r"S[eE][mM]rushBot", True, [(False, "semrushbot", "")], "S[eE][mM]rushBot"),
         ("(sistrix|SISTRIX) [cC]rawler", True, [(False, "sistrix crawler", "")], "(?:sistrix|SISTRIX) [cC]rawler"),
-        ("Ahrefs(Bot|SiteAudit)", True, [(False, "ahrefsbot", ""), (False, "ahrefssiteaudit", "")],
-         "Ahrefs(?:Bot|SiteAudit)"),
-        ("AdsBot-Google([^-]|$)", True, [(False, "adsbot-google", "[^-]"), (False, "adsbot-google", "$")],
-         "AdsBot-Google(?:[^-]|$)"),
+        (
+            "Ahrefs(Bot|SiteAudit)",
+            True,
+            [(False, "ahrefsbot", ""), (False, "ahrefssiteaudit", "")],
+            "Ahrefs(?:Bot|SiteAudit)",
+        ),
+        (
+            "AdsBot-Google([^-]|$)",
+            True,
+            [(False, "adsbot-google", "[^-]"), (False, "adsbot-google", "$")],
+            "AdsBot-Google(?:[^-]|$)",
+        ),
         ("^curl", True, [(True, "curl", "")], "^curl"),
         (r"(^| )sentry\/", True, [(True, "sentry/", ""), (False, " sentry/", "")], r"(?:^| )sentry\/"),
-        ("Automaton|Newsify Feed Fetcher", True, [(False, "automaton", ""), (False, "newsify feed fetcher", "")],
-         "Automaton|Newsify Feed Fetcher"),
-        (r"BlogTraffic\/\d\.\d+ Feed-Fetcher", True, [(False, "blogtraffic/", r"\d\.\d+ Feed-Fetcher")],
-         r"BlogTraffic\/\d\.\d+ Feed-Fetcher"),
-        (r"ContextualBot[\s\S]*outcomes\.net", True, [(False, "contextualbot", r"[\s\S]*outcomes\.net")],
-         r"ContextualBot[\s\S]*outcomes\.net"),
+        (
+            "Automaton|Newsify Feed Fetcher",
+            True,
+            [(False, "automaton", ""), (False, "newsify feed fetcher", "")],
+            "Automaton|Newsify Feed Fetcher",
+        ),
+        (
+            r"BlogTraffic\/\d\.\d+ Feed-Fetcher",
+            True,
+            [(False, "blogtraffic/", r"\d\.\d+ Feed-Fetcher")],
+            r"BlogTraffic\/\d\.\d+ Feed-Fetcher",
+        ),
+        (
+            r"ContextualBot[\s\S]*outcomes\.net",
+            True,
+            [(False, "contextualbot", r"[\s\S]*outcomes\.net")],
+            r"ContextualBot[\s\S]*outcomes\.net",
+        ),
         ("GoogleAssociationService$", True, [(False, "googleassociationservice", "$")], "GoogleAssociationService$"),
         ("abc+", True, [(False, "ab", "c+")], "abc+"),
         (r"(?P<tool>nuclei)-(\d+)", True, [(False, "nuclei-", r"\d+")], r"(?:nuclei)-(?:\d+)"),
@@ -461,16 +494,23 @@ def test_parse(pattern, regex, branches, pcre):
 @pytest.mark.parametrize(
     ("pattern", "regex", "message"),
     [
-        ("Googlebot(", True, "pattern 'test': 'Googlebot(' is not a valid regular expression: missing ), unterminated"
-                             " subpattern at position 9"),
+        (
+            "Googlebot(",
+            True,
+            "pattern 'test': 'Googlebot(' is not a valid regular expression: missing ), unterminated"
+            " subpattern at position 9",
+        ),
         ("[abc", True, "unterminated character set at position 0"),
         ("bot)x", True, "unbalanced parenthesis at position 3"),
         ("a{2,1}", True, "min repeat greater than max repeat at position 2"),
         ("*bot", True, "nothing to repeat at position 0"),
         (r"(a)\1", True, r"a back-reference at position 3 of '(a)\\1'"),
         ("(?P<x>a)(?P=x)", True, "a back-reference at position 8"),
-        ("(?i)bot", True, "an inline flag at position 0 of '(?i)bot' is not supported: patterns are always"
-                          " case-insensitive"),
+        (
+            "(?i)bot",
+            True,
+            "an inline flag at position 0 of '(?i)bot' is not supported: patterns are always case-insensitive",
+        ),
         ("a(?-i:Bot)", True, "an inline flag at position 1"),
         ("(a)?(?(1)b|c)", True, "a conditional group at position 4"),
         ("bot{,3}", True, "the quantifier {,n} at position 3"),
@@ -485,8 +525,12 @@ def test_parse(pattern, regex, branches, pcre):
         ("^", True, "matches the empty string"),
         ("a|", True, "matches the empty string"),
         ("^?bot", True, "nothing to repeat at position 1"),
-        ("x(a+b)+c", True, "a repeated group that contains a repetition at position 1 of 'x(a+b)+c' is not supported:"
-                           " nested quantifiers"),
+        (
+            "x(a+b)+c",
+            True,
+            "a repeated group that contains a repetition at position 1 of 'x(a+b)+c' is not supported:"
+            " nested quantifiers",
+        ),
         ("(?:a|(b*))*", True, "a repeated group that contains a repetition at position 0"),
         (r"(\d{2,})+x", True, "a repeated group that contains a repetition at position 0"),
     ],
@@ -500,12 +544,18 @@ def test_invalid_patterns(pattern, regex, message):
 @pytest.mark.parametrize(
     ("patterns", "message"),
     [
-        ([{"name": "broken", "pattern": "Googlebot[", "regex": True}], "pattern 'broken': 'Googlebot[' is not a valid"
-         " regular expression: unterminated character set at position 9"),
+        (
+            [{"name": "broken", "pattern": "Googlebot[", "regex": True}],
+            "pattern 'broken': 'Googlebot[' is not a valid"
+            " regular expression: unterminated character set at position 9",
+        ),
         ([{"name": "x", "pattern": "bot", "action": "drop"}], "pattern 'x': action must be block or limit, not 'drop'"),
         ([{"name": "", "pattern": "bot"}], "patterns[0] needs a name and a pattern"),
         ([{"name": "x"}], "patterns[0] needs a name and a pattern"),
-        ([{"name": "long", "pattern": "a" * 5000}], "pattern 'long' is too long: nginx refuses a parameter of 5004 bytes"),
+        (
+            [{"name": "long", "pattern": "a" * 5000}],
+            "pattern 'long' is too long: nginx refuses a parameter of 5004 bytes",
+        ),
         ([{"name": "long", "pattern": "[a-z]" + "a" * 5000, "regex": True}], "pattern 'long' is too long"),
     ],
 )
@@ -547,8 +597,12 @@ def test_bad_exempt_paths(paths, message):
 
 
 def test_exempt_and_reserved_paths_are_kept_as_given():
-    flt = bf.build(exempt_paths=["/health", ACME, "/health", "/Health"], reserved_locations=["/wp-admin", "/api/"],
-                   probe_paths=["/backup.zip"], fast_path=False)
+    flt = bf.build(
+        exempt_paths=["/health", ACME, "/health", "/Health"],
+        reserved_locations=["/wp-admin", "/api/"],
+        probe_paths=["/backup.zip"],
+        fast_path=False,
+    )
     assert flt.exempt_paths == ["/health", ACME, "/Health"]  # case-sensitive, duplicates dropped
     assert flt.exempt_parts == ["^/health$", r"^/\.well-known/acme-challenge/", "^/Health$"]
     assert flt.probe_locations == [path for path in flt.probe_paths if path != "/wp-admin"]
@@ -603,12 +657,21 @@ def test_allow_only_touches_builtin_entries():
     ("patterns", "duplicates", "verdicts"),
     [
         # The user's entry replaces the built-in one: bingbot is rate-limited.
-        ([{"name": "bing", "pattern": "BINGBOT", "action": "limit"}], [("bing", "bingbot")],
-         {BOT_AGENTS[11]: bf.LIMIT}),
+        (
+            [{"name": "bing", "pattern": "BINGBOT", "action": "limit"}],
+            [("bing", "bingbot")],
+            {BOT_AGENTS[11]: bf.LIMIT},
+        ),
         # A regex that is literal text is the same pattern as the literal.
         ([{"name": "g", "pattern": r"Googlebot", "regex": True}], [("g", "Googlebot")], {BOT_AGENTS[9]: bf.BLOCK}),
-        ([{"name": "c1", "pattern": "curl/"}, {"name": "c2", "pattern": r"curl\/", "regex": True, "action": "limit"}],
-         [("c1", "curl"), ("c2", "c1")], {"curl/8.5.0": bf.LIMIT}),
+        (
+            [
+                {"name": "c1", "pattern": "curl/"},
+                {"name": "c2", "pattern": r"curl\/", "regex": True, "action": "limit"},
+            ],
+            [("c1", "curl"), ("c2", "c1")],
+            {"curl/8.5.0": bf.LIMIT},
+        ),
         ([{"name": "a", "pattern": "[aA]i2[bB]ot", "regex": True}], [("a", "AI2Bot")], {"AI2Bot": bf.BLOCK}),
         ([{"name": "new", "pattern": "newbot"}], [], {"newbot/1.0": bf.BLOCK}),
     ],
@@ -634,15 +697,18 @@ def test_duplicates(patterns, duplicates, verdicts):
         ([("anchored", "^Google", True, "block"), ("Googlebot", "Googlebot", False, "block")], []),
         ([("ahrefs", "ahrefs", False, "block"), ("a", "Ahrefs(Bot|SiteAudit)", True, "block")], [("a", "ahrefs")]),
         ([("bot", "bot", False, "block"), ("a", "Ahrefs(Bot|SiteAudit)", True, "block")], []),
-        ([("a", "ab", False, "block"), ("b", "abc", False, "block"), ("c", "abcd", False, "block")],
-         [("b", "a"), ("c", "a")]),
+        (
+            [("a", "ab", False, "block"), ("b", "abc", False, "block"), ("c", "abcd", False, "block")],
+            [("b", "a"), ("c", "a")],
+        ),
         # Equal languages without equal keys: only one of the two goes.
         ([("x", "abc", False, "block"), ("y", r"abc\d?", True, "block")], [("x", "y")]),
     ],
 )
 def test_shadowed(patterns, shadowed):
-    flt = bf.build(builtin=False, patterns=[dict(name=n, pattern=p, regex=r, action=a) for n, p, r, a in patterns],
-                   fast_path=False)
+    flt = bf.build(
+        builtin=False, patterns=[dict(name=n, pattern=p, regex=r, action=a) for n, p, r, a in patterns], fast_path=False
+    )
     assert [(entry.name, by.name) for entry, by in flt.shadowed] == shadowed
     for entry, by in flt.shadowed:
         message = bf.shadow_message(entry, by)
@@ -654,10 +720,12 @@ def test_shadowed(patterns, shadowed):
 
 
 def test_shadowed_limit_message():
-    flt = bf.build(builtin=False, patterns=[{"name": "bot", "pattern": "bot"},
-                                            {"name": "bingbot", "pattern": "bingbot", "action": "limit"}],
-                   fast_path=False)
-    (entry, by), = flt.shadowed
+    flt = bf.build(
+        builtin=False,
+        patterns=[{"name": "bot", "pattern": "bot"}, {"name": "bingbot", "pattern": "bingbot", "action": "limit"}],
+        fast_path=False,
+    )
+    ((entry, by),) = flt.shadowed
     assert bf.shadow_message(entry, by) == (
         "pattern 'bingbot' (user, limit) is shadowed by 'bot' (user, block): every user agent it matches is already"
         " blocked by 'bot' and so is never rate-limited; remove one of them or allow the wider one"
@@ -689,8 +757,19 @@ def test_browser_matches(pattern, regex, browsers):
 
 
 @pytest.mark.parametrize("agent", BROWSERS + OTHER_HUMANS)
-@pytest.mark.parametrize("uri", ["/", "/gradio_api/queue/join", "/config", "/info", "/v1/chat/completions",
-                                 "/mj/submit/imagine", "/file=/tmp/gradio/abc/image.png", "/assets/index-x.js"])
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "/",
+        "/gradio_api/queue/join",
+        "/config",
+        "/info",
+        "/v1/chat/completions",
+        "/mj/submit/imagine",
+        "/file=/tmp/gradio/abc/image.png",
+        "/assets/index-x.js",
+    ],
+)
 def test_browsers_pass(default_filter, agent, uri):
     assert default_filter.classify(agent, uri) == bf.ALLOW
     assert default_filter.matching_entries(agent) == []
@@ -801,8 +880,12 @@ def test_in_fast_path(default_filter, agent, in_fast_path):
 @pytest.fixture(scope="module")
 def site_filter():
     """Exempt paths (exact and prefix) and reserved locations, as nginx_auth passes them."""
-    return bf.build(patterns=SHARED_PATTERNS, probe_paths=["/backup.zip"], exempt_paths=["/health", ACME, "/public/"],
-                    reserved_locations=["/wp-admin", "/backup.zip", "/api/"])
+    return bf.build(
+        patterns=SHARED_PATTERNS,
+        probe_paths=["/backup.zip"],
+        exempt_paths=["/health", ACME, "/public/"],
+        reserved_locations=["/wp-admin", "/backup.zip", "/api/"],
+    )
 
 
 @pytest.mark.parametrize(
@@ -885,8 +968,20 @@ def test_crawler_excerpt_as_patterns():
         assert flt.classify(agent, "/") == bf.ALLOW
 
 
-URIS = ["/", "/.env", "/.ENV", "/app/.env.bak", "/x/Backup.ZIP", "/backup.zip", "/wp-admin/x", "/health", "/health/",
-        ACME + "t", "/public/.git/config", "/gradio_api/queue/join"]
+URIS = [
+    "/",
+    "/.env",
+    "/.ENV",
+    "/app/.env.bak",
+    "/x/Backup.ZIP",
+    "/backup.zip",
+    "/wp-admin/x",
+    "/health",
+    "/health/",
+    ACME + "t",
+    "/public/.git/config",
+    "/gradio_api/queue/join",
+]
 
 
 @pytest.mark.parametrize("site", [False, True])
@@ -995,9 +1090,9 @@ def mutations(agent):
     for index, char in enumerate(agent):
         if char.isdigit():
             for digit in "0123456789":
-                yield agent[:index] + digit + agent[index + 1:]
-            yield agent[:index] + agent[index + 1:]
-            yield agent[:index] + char + char + agent[index + 1:]
+                yield agent[:index] + digit + agent[index + 1 :]
+            yield agent[:index] + agent[index + 1 :]
+            yield agent[:index] + char + char + agent[index + 1 :]
 
 
 @pytest.mark.parametrize("label", list(FAMILIES))
@@ -1032,8 +1127,9 @@ def test_fast_path_regex_fits_nginx(default_filter):
     # A limit below it is refused with the way out.
     with pytest.raises(bf.BotFilterError) as exc:
         bf.build(limit=len(quoted) - 1)
-    assert str(exc.value) == (f"the fast-path regex is {len(quoted)} bytes, more than nginx takes ({len(quoted) - 1});"
-                              " set fast_path: false")
+    assert str(exc.value) == (
+        f"the fast-path regex is {len(quoted)} bytes, more than nginx takes ({len(quoted) - 1}); set fast_path: false"
+    )
 
 
 def test_fast_path_is_complete_and_sound_for_builtin(default_filter):
@@ -1055,10 +1151,22 @@ def test_fast_path_is_complete_and_sound_for_builtin(default_filter):
 def test_fast_path_holds_the_current_browsers(default_filter):
     inside = {label for label, agent in data.BROWSER_USER_AGENTS if default_filter.in_fast_path(agent)}
     assert inside == {
-        "Chrome 142 on Windows", "Chrome 142 on macOS", "Chrome 142 on Linux", "Chrome 142 on Android",
-        "Chrome 131 on Windows", "Edge 142 on Windows", "Edge 142 on macOS", "Edge 142 on Android",
-        "Firefox 145 on Windows", "Firefox 145 on macOS", "Firefox 145 on Linux", "Firefox 145 on Ubuntu",
-        "Firefox ESR 140 on Linux", "Safari 26 on macOS", "Safari 18.6 on macOS", "Safari 26 on iPhone",
+        "Chrome 142 on Windows",
+        "Chrome 142 on macOS",
+        "Chrome 142 on Linux",
+        "Chrome 142 on Android",
+        "Chrome 131 on Windows",
+        "Edge 142 on Windows",
+        "Edge 142 on macOS",
+        "Edge 142 on Android",
+        "Firefox 145 on Windows",
+        "Firefox 145 on macOS",
+        "Firefox 145 on Linux",
+        "Firefox 145 on Ubuntu",
+        "Firefox ESR 140 on Linux",
+        "Safari 26 on macOS",
+        "Safari 18.6 on macOS",
+        "Safari 26 on iPhone",
         "Safari 18.6 on iPhone",
     }
     # A current browser of a family's shape is in it; every family has a current browser.
@@ -1066,8 +1174,13 @@ def test_fast_path_holds_the_current_browsers(default_filter):
         assert default_filter.in_fast_path(agent) is any(agent in family_set(family) for family in FAMILIES), label
     for family in FAMILIES:
         assert any(agent in family_set(family) for agent in BROWSERS), family
-    for label in ("Firefox 145 on Android", "Samsung Internet 29 on Android", "Opera 124 on Windows",
-                  "Chrome 142 on iPhone", "Safari 17.6 on iPad"):
+    for label in (
+        "Firefox 145 on Android",
+        "Samsung Internet 29 on Android",
+        "Opera 124 on Windows",
+        "Chrome 142 on iPhone",
+        "Safari 17.6 on iPad",
+    ):
         assert label not in inside
 
 
@@ -1086,8 +1199,10 @@ def test_fast_path_is_sound_for_the_crawler_excerpt(shared_filter):
 def test_fast_path_is_sound_for_the_whole_crawler_list():
     """The benchmark's list: checked when the crawler-user-agents package is installed."""
     crawleruseragents = pytest.importorskip("crawleruseragents", reason="crawler-user-agents is not installed")
-    patterns = [dict(name=f"cua{index}", pattern=item["pattern"], regex=True)
-                for index, item in enumerate(crawleruseragents.CRAWLER_USER_AGENTS_DATA)]
+    patterns = [
+        dict(name=f"cua{index}", pattern=item["pattern"], regex=True)
+        for index, item in enumerate(crawleruseragents.CRAWLER_USER_AGENTS_DATA)
+    ]
     assert len(patterns) >= 600
     flt = bf.build(patterns=patterns)
     assert not bf.browser_matches(flt.entries)
@@ -1173,8 +1288,11 @@ def test_fast_path_off():
         ([("a", ""), ("b", ""), ("c.", "")], False, r"(?:[ab]|c\.)"),
         ([("adsbot-google", "[^-]"), ("adsbot-google", "$")], False, "adsbot-google(?:[^-]|$)"),
         ([("curl", ""), ("crunchbot", "")], True, "^(?:c(?:runchbot|url))"),
-        ([("/.env", ""), ("/.git/", ""), ("/.aws/", ""), ("/.ssh/", "")], False,
-         r"/\.(?=[aegs])(?:aws/|env|git/|ssh/)"),
+        (
+            [("/.env", ""), ("/.git/", ""), ("/.aws/", ""), ("/.ssh/", "")],
+            False,
+            r"/\.(?=[aegs])(?:aws/|env|git/|ssh/)",
+        ),
         ([("x", r"\d+"), ("x", "")], False, "x"),
     ],
 )
@@ -1213,8 +1331,13 @@ def test_nginx_string_round_trip(text):
 )
 def test_merged_literals_match_like_the_literals(literals, subjects, limit):
     assume(all(len(bf.regex_parameter(bf.escape_literal(lit.lower()))) <= limit for lit in literals))
-    flt = bf.build(builtin=False, patterns=[dict(name=str(i), pattern=lit) for i, lit in enumerate(literals)],
-                   builtin_probe_paths=False, fast_path=False, limit=limit)
+    flt = bf.build(
+        builtin=False,
+        patterns=[dict(name=str(i), pattern=lit) for i, lit in enumerate(literals)],
+        builtin_probe_paths=False,
+        fast_path=False,
+        limit=limit,
+    )
     assert all(len(bf.regex_parameter(text)) <= limit for text, _action in flt.ua_parts)
     for subject in subjects + literals + ["".join(literals)]:
         expected = any(lit.lower() in subject.lower() for lit in literals)
@@ -1248,9 +1371,15 @@ def regexes(draw, depth=1):
 
 @settings(max_examples=300, deadline=None)
 @given(
-    patterns=st.lists(st.tuples(st.one_of(regexes(), st.text(alphabet="abc.", min_size=1, max_size=4)),
-                                st.booleans(), st.sampled_from(["block", "block", "limit"])),
-                      min_size=1, max_size=12),
+    patterns=st.lists(
+        st.tuples(
+            st.one_of(regexes(), st.text(alphabet="abc.", min_size=1, max_size=4)),
+            st.booleans(),
+            st.sampled_from(["block", "block", "limit"]),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
     subjects=st.lists(st.text(alphabet="abcAB. 1-", max_size=14), min_size=1, max_size=25),
     limit=st.sampled_from([80, bf.MAX_PARAMETER]),
 )
@@ -1276,8 +1405,9 @@ def test_merged_regexes_match_like_the_patterns(patterns, subjects, limit):
 
 def test_long_lists_are_split_under_the_limit():
     words = [f"bot{index:05d}x{'y' * (index % 7)}" for index in range(3000)]
-    flt = bf.build(builtin=False, patterns=[dict(name=w, pattern=w) for w in words], builtin_probe_paths=False,
-                   fast_path=False)
+    flt = bf.build(
+        builtin=False, patterns=[dict(name=w, pattern=w) for w in words], builtin_probe_paths=False, fast_path=False
+    )
     assert len(flt.ua_parts) > 5
     assert all(len(bf.regex_parameter(text)) <= bf.MAX_PARAMETER for text, _action in flt.ua_parts)
     for word in words[::97]:
@@ -1303,9 +1433,16 @@ def test_http_include_contract(default_filter):
     assert "# Needs aiguard-bots-server.conf at the end of every server block to filter." in text
     assert "# Needs aiguard-bots.conf in every location to filter." in text
     maps = NginxMaps(text)
-    assert set(maps.maps) == {"$aiguard_bot_ua", "$aiguard_bot_ua_regex", "$aiguard_bot_probe", "$aiguard_bot_verdict",
-                              "$aiguard_bot_block", "$aiguard_bot_slow", "$aiguard_bot_limit_ua",
-                              "$aiguard_bot_limit_key"}
+    assert set(maps.maps) == {
+        "$aiguard_bot_ua",
+        "$aiguard_bot_ua_regex",
+        "$aiguard_bot_probe",
+        "$aiguard_bot_verdict",
+        "$aiguard_bot_block",
+        "$aiguard_bot_slow",
+        "$aiguard_bot_limit_ua",
+        "$aiguard_bot_limit_key",
+    }
     assert maps.maps["$aiguard_bot_ua"] == ("$http_user_agent", {"": "block"}, [], "$aiguard_bot_ua_regex")
     assert maps.maps["$aiguard_bot_verdict"] == ("$aiguard_bot_ua", {"block": "1"}, [], "$aiguard_bot_probe")
     assert maps.maps["$aiguard_bot_block"] == ("$uri", {}, [], "$aiguard_bot_verdict")  # no exempt path
@@ -1328,7 +1465,10 @@ def test_http_include_exempt_map(site_filter):
     source, exact, regexes, default = maps.maps["$aiguard_bot_block"]
     assert (source, exact, default) == ("$uri", {}, "$aiguard_bot_verdict")
     assert [(regex.pattern, value) for regex, value in regexes] == [
-        ("^/health$", "0"), (r"^/\.well-known/acme-challenge/", "0"), ("^/public/", "0")]
+        ("^/health$", "0"),
+        (r"^/\.well-known/acme-challenge/", "0"),
+        ("^/public/", "0"),
+    ]
     assert all(not regex.flags & re.IGNORECASE for regex, _value in regexes)  # "~", not "~*": case-sensitive
     assert '    "~^/health$" 0;\n' in site_filter.render_http()
 
@@ -1352,15 +1492,21 @@ def test_server_include_contract(default_filter, fast_path, status):
 
 
 def test_server_include_reserved_and_quoted_locations():
-    flt = bf.build(builtin_probe_paths=False, probe_paths=["/backup.zip", '/odd "dir";{x}/', "/wp-admin"],
-                   reserved_locations=["/wp-admin", "/api/"], fast_path=False)
+    flt = bf.build(
+        builtin_probe_paths=False,
+        probe_paths=["/backup.zip", '/odd "dir";{x}/', "/wp-admin"],
+        reserved_locations=["/wp-admin", "/api/"],
+        fast_path=False,
+    )
     assert body_lines(flt.render_server())[-2:] == [
         'location ^~ "/backup.zip" { return 444; }',
         'location ^~ "/odd \\"dir\\";{x}/" { return 444; }',
     ]
     server = NginxServer(flt.render_http(), flt.render_server(), flt.render_snippet())
     assert [path for _modifier, path, _filtered, status in server.locations if status] == [
-        "/backup.zip", '/odd "dir";{x}/']
+        "/backup.zip",
+        '/odd "dir";{x}/',
+    ]
     assert flt.counts["probe_locations"] == 2 and flt.counts["probe_paths"] == 3
 
 
@@ -1375,10 +1521,16 @@ def test_server_include_without_probe_paths():
     ("patterns", "burst", "lines"),
     [
         ([], 5, []),
-        ([{"name": "bing", "pattern": "bingbot", "action": "limit"}], 5,
-         ["limit_req zone=aiguard_bots burst=5 nodelay;"]),
-        ([{"name": "bing", "pattern": "bingbot", "action": "limit"}], 0,
-         ["limit_req zone=aiguard_bots burst=0 nodelay;"]),
+        (
+            [{"name": "bing", "pattern": "bingbot", "action": "limit"}],
+            5,
+            ["limit_req zone=aiguard_bots burst=5 nodelay;"],
+        ),
+        (
+            [{"name": "bing", "pattern": "bingbot", "action": "limit"}],
+            0,
+            ["limit_req zone=aiguard_bots burst=0 nodelay;"],
+        ),
     ],
 )
 def test_location_include_contract(patterns, burst, lines):
@@ -1417,19 +1569,62 @@ def test_render_rates(default_filter, rate):
 
 SITE = dict(exempt_paths=["/health", ACME, "/public/"], reserved_locations=["/wp-admin", "/backup.zip", "/api/"])
 # The server's own locations for SITE: the exempt ones without the location include.
-SITE_LOCATIONS = (("", "/", True), ("", "/wp-admin", True), ("", "/backup.zip", True), ("", "/api/", True),
-                  ("=", "/health", False), ("^~", ACME, False), ("^~", "/public/", False))
-SERVER_URIS = ["/", "/.env", "/.ENV", "/.envrc", "/app/.env.bak", "/x/Backup.ZIP", "/backup.zip", "/backup.zip.1",
-               "/gradio_api/queue/join", "/wp-admin/setup-config.php", "/wp-login.php", "/phpMyAdmin/", "/phpmyadmin/",
-               "/health", "/health/", "/HEALTH", ACME + "t", ACME[:-1], ACME + ".env", "/public/.git/config",
-               "/api/v1/.env", '/odd "dir";{x}/y', "/.well-known/security.txt"]
+SITE_LOCATIONS = (
+    ("", "/", True),
+    ("", "/wp-admin", True),
+    ("", "/backup.zip", True),
+    ("", "/api/", True),
+    ("=", "/health", False),
+    ("^~", ACME, False),
+    ("^~", "/public/", False),
+)
+SERVER_URIS = [
+    "/",
+    "/.env",
+    "/.ENV",
+    "/.envrc",
+    "/app/.env.bak",
+    "/x/Backup.ZIP",
+    "/backup.zip",
+    "/backup.zip.1",
+    "/gradio_api/queue/join",
+    "/wp-admin/setup-config.php",
+    "/wp-login.php",
+    "/phpMyAdmin/",
+    "/phpmyadmin/",
+    "/health",
+    "/health/",
+    "/HEALTH",
+    ACME + "t",
+    ACME[:-1],
+    ACME + ".env",
+    "/public/.git/config",
+    "/api/v1/.env",
+    '/odd "dir";{x}/y',
+    "/.well-known/security.txt",
+]
 
 
 def server_agents(flt):
     """Agents in and out of the fast path: real ones, edge cases and a sample of every family."""
-    agents = BROWSERS + OTHER_HUMANS + BOT_AGENTS + [
-        None, "", 'x say "hi" \\ back', "tab\tnew\nbs\\q\"", "CURL/8.5", CHROME.upper(), CHROME + " ", " " + CHROME,
-        CHROME.replace("Chrome/142", "Chrome/124"), CHROME.replace("Chrome/142", "Chrome/166"), "bingbot " + CHROME]
+    agents = (
+        BROWSERS
+        + OTHER_HUMANS
+        + BOT_AGENTS
+        + [
+            None,
+            "",
+            'x say "hi" \\ back',
+            'tab\tnew\nbs\\q"',
+            "CURL/8.5",
+            CHROME.upper(),
+            CHROME + " ",
+            " " + CHROME,
+            CHROME.replace("Chrome/142", "Chrome/124"),
+            CHROME.replace("Chrome/142", "Chrome/166"),
+            "bingbot " + CHROME,
+        ]
+    )
     for label in FAMILIES:
         listed = sorted(family_set(label))
         agents += listed[::700] + [listed[-1]]
@@ -1441,11 +1636,16 @@ def server_agents(flt):
 def test_nginx_text_classifies_like_classify(fast_path, site):
     """The three files, evaluated with nginx's semantics in one server block, agree with classify."""
     options = SITE if site else {}
-    flt = bf.build(patterns=SHARED_PATTERNS, probe_paths=["/backup.zip", '/odd "dir";{x}/'], fast_path=fast_path,
-                   **options)
+    flt = bf.build(
+        patterns=SHARED_PATTERNS, probe_paths=["/backup.zip", '/odd "dir";{x}/'], fast_path=fast_path, **options
+    )
     status = 403 if site else 444
-    server = NginxServer(flt.render_http(), flt.render_server(status), flt.render_snippet(),
-                         SITE_LOCATIONS if site else (("", "/", True),))
+    server = NginxServer(
+        flt.render_http(),
+        flt.render_server(status),
+        flt.render_snippet(),
+        SITE_LOCATIONS if site else (("", "/", True),),
+    )
     agents = server_agents(flt)
     assert {flt.in_fast_path(agent) for agent in agents} == ({True, False} if fast_path else {False})
     seen = set()
@@ -1493,7 +1693,6 @@ def test_limit_applies_only_where_the_location_include_is(shared_filter):
     assert server.classify(BINGBOT, "/x") == bf.LIMIT
     assert server.classify(BINGBOT, "/open/x") == bf.ALLOW
     assert server.classify(GPTBOT, "/open/x") == bf.BLOCK  # the server include blocks in every location
-
 
 
 # An exempt path under a probe location ("/actuator/health" under the built-in "/actuator"): the exempt

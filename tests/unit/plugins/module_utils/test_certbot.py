@@ -26,33 +26,55 @@ PEBBLE = "https://pebble.lab.test:14000/dir"
 _KEYS = {}
 
 
-def make_cert(names=("studio.lab.test",), key=("ecdsa", "secp256r1"), days_left=60, must_staple=False,
-              ocsp=None, cn=None, self_signed=False):
+def make_cert(
+    names=("studio.lab.test",),
+    key=("ecdsa", "secp256r1"),
+    days_left=60,
+    must_staple=False,
+    ocsp=None,
+    cn=None,
+    self_signed=False,
+):
     """A leaf certificate as PEM bytes."""
     if key not in _KEYS:
-        _KEYS[key] = (ec.generate_private_key({"secp256r1": ec.SECP256R1(), "secp384r1": ec.SECP384R1()}[key[1]])
-                      if key[0] == "ecdsa" else rsa.generate_private_key(65537, key[1]))
+        _KEYS[key] = (
+            ec.generate_private_key({"secp256r1": ec.SECP256R1(), "secp384r1": ec.SECP384R1()}[key[1]])
+            if key[0] == "ecdsa"
+            else rsa.generate_private_key(65537, key[1])
+        )
     if ("issuer",) not in _KEYS:
         _KEYS[("issuer",)] = ec.generate_private_key(ec.SECP256R1())
     leaf = _KEYS[key]
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn or (names[0] if names else "x"))])
-    issuer = subject if self_signed else x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Pebble Intermediate CA 1")])
-    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(leaf.public_key())
-               .serial_number(0x1234ABCD).not_valid_before(NOW - datetime.timedelta(days=10))
-               .not_valid_after(NOW + datetime.timedelta(days=days_left)))
+    issuer = (
+        subject if self_signed else x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Pebble Intermediate CA 1")])
+    )
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(leaf.public_key())
+        .serial_number(0x1234ABCD)
+        .not_valid_before(NOW - datetime.timedelta(days=10))
+        .not_valid_after(NOW + datetime.timedelta(days=days_left))
+    )
     if names:
         builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), False)
     if must_staple:
         builder = builder.add_extension(x509.TLSFeature([x509.TLSFeatureType.status_request]), False)
     if ocsp:
-        builder = builder.add_extension(x509.AuthorityInformationAccess(
-            [x509.AccessDescription(AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp))]),
-            False)
+        builder = builder.add_extension(
+            x509.AuthorityInformationAccess(
+                [x509.AccessDescription(AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp))]
+            ),
+            False,
+        )
     signer = leaf if self_signed else _KEYS[("issuer",)]
     return builder.sign(signer, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
 
 
 # ---------------------------------------------------------------- renewal files
+
 
 def test_parse_renewal_fixture():
     conf = cb.parse_renewal_conf((FIXTURES / "renewal-webroot.conf").read_text())
@@ -69,8 +91,11 @@ def test_parse_renewal_fixture():
 @pytest.mark.parametrize(
     ("line", "key", "value"),
     [
-        ("server = https://acme-v02.api.letsencrypt.org/directory", "server",
-         "https://acme-v02.api.letsencrypt.org/directory"),
+        (
+            "server = https://acme-v02.api.letsencrypt.org/directory",
+            "server",
+            "https://acme-v02.api.letsencrypt.org/directory",
+        ),
         ("webroot_path = /var/www/a, /var/www/b,", "webroot_path", ["/var/www/a", "/var/www/b"]),
         ("webroot_path = /var/www/a,", "webroot_path", ["/var/www/a"]),
         ("must_staple = True", "must_staple", "True"),
@@ -90,13 +115,26 @@ def test_parse_renewal_rejects_garbage():
 
 # ---------------------------------------------------------------- certificates
 
+
 @pytest.mark.parametrize(
     ("kwargs", "expected"),
     [
-        ({}, dict(names=["studio.lab.test"], key_type="ecdsa", key_param="secp256r1", must_staple=False,
-                  days_left=60, self_issued=False, ocsp_urls=[])),
-        ({"names": ("Studio.Lab.Test.", "www.studio.lab.test")},
-         dict(names=["studio.lab.test", "www.studio.lab.test"])),
+        (
+            {},
+            dict(
+                names=["studio.lab.test"],
+                key_type="ecdsa",
+                key_param="secp256r1",
+                must_staple=False,
+                days_left=60,
+                self_issued=False,
+                ocsp_urls=[],
+            ),
+        ),
+        (
+            {"names": ("Studio.Lab.Test.", "www.studio.lab.test")},
+            dict(names=["studio.lab.test", "www.studio.lab.test"]),
+        ),
         ({"key": ("ecdsa", "secp384r1")}, dict(key_type="ecdsa", key_param="secp384r1")),
         ({"key": ("rsa", 2048)}, dict(key_type="rsa", key_param="2048")),
         ({"must_staple": True}, dict(must_staple=True)),
@@ -120,13 +158,15 @@ def test_cert_info_rejects_non_pem():
 
 # ---------------------------------------------------------------- lineages on disk
 
+
 def write_lineage(config_dir, name="studio", server=PEBBLE, **cert_kwargs):
     live = config_dir / "live" / name
     live.mkdir(parents=True)
     (live / "cert.pem").write_bytes(make_cert(**cert_kwargs))
     (config_dir / "renewal").mkdir(exist_ok=True)
     (config_dir / "renewal" / f"{name}.conf").write_text(
-        f"cert = {live}/cert.pem\n[renewalparams]\nserver = {server}\nauthenticator = webroot\n")
+        f"cert = {live}/cert.pem\n[renewalparams]\nserver = {server}\nauthenticator = webroot\n"
+    )
 
 
 def test_read_lineage(tmp_path):
@@ -167,12 +207,20 @@ def lineage(server=PEBBLE, **cert_kwargs):
         ({}, None, "issue", "no certificate named studio"),
         ({}, {}, "none", None),
         ({"domains": ["STUDIO.lab.test."]}, {}, "none", None),  # case and trailing dot do not matter
-        ({"domains": ["www.studio.lab.test", "studio.lab.test"]},
-         {"names": ("studio.lab.test", "www.studio.lab.test")}, "none", None),  # nor order
+        (
+            {"domains": ["www.studio.lab.test", "studio.lab.test"]},
+            {"names": ("studio.lab.test", "www.studio.lab.test")},
+            "none",
+            None,
+        ),  # nor order
         ({"domains": ["studio.lab.test", "www.studio.lab.test"]}, {}, "reissue", "add www.studio.lab.test"),
         ({}, {"names": ("studio.lab.test", "old.lab.test")}, "reissue", "remove old.lab.test"),
-        ({"server": "staging"}, {}, "reissue",
-         f"from {PEBBLE} to https://acme-staging-v02.api.letsencrypt.org/directory"),
+        (
+            {"server": "staging"},
+            {},
+            "reissue",
+            f"from {PEBBLE} to https://acme-staging-v02.api.letsencrypt.org/directory",
+        ),
         ({}, {"server": PEBBLE + "/"}, "none", None),  # a trailing slash is the same directory
         ({"key_type": "rsa", "rsa_key_size": 2048}, {}, "reissue", "from ecdsa secp256r1 to rsa 2048"),
         ({"elliptic_curve": "secp384r1"}, {}, "reissue", "to ecdsa secp384r1"),
@@ -201,26 +249,68 @@ def test_plan(want, have, action, reason):
 
 # ---------------------------------------------------------------- certbot commands
 
+
 @pytest.mark.parametrize(
     ("want", "action", "opts", "present", "absent"),
     [
-        ({}, "issue", {"webroot": "/var/www/acme"},
-         ["--cert-name studio", f"--server {PEBBLE}", "--webroot --webroot-path /var/www/acme",
-          "--key-type ecdsa --elliptic-curve secp256r1", "--register-unsafely-without-email", "-d studio.lab.test"],
-         ["--force-renewal", "--must-staple", "--config-dir", "--eab-kid"]),
-        ({"server": "production"}, "renew", {"webroot": "/w", "email": "ops@example.org"},
-         ["--server https://acme-v02.api.letsencrypt.org/directory", "--email ops@example.org", "--force-renewal"],
-         ["--register-unsafely-without-email"]),
-        ({"key_type": "rsa", "rsa_key_size": 4096, "must_staple": True}, "reissue", {"webroot": "/w"},
-         ["--key-type rsa --rsa-key-size 4096", "--must-staple", "--force-renewal"], ["--elliptic-curve"]),
-        ({"domains": ["a.example.org", "B.example.org."]}, "issue", {"webroot": "/w", "config_dir": "/tmp/le"},
-         ["-d a.example.org -d b.example.org", "--config-dir /tmp/le"], []),
-        ({}, "issue", {"challenge": "dns-01", "dns_plugin": "dns-rfc2136", "dns_credentials": "/etc/x.ini",
-                       "dns_propagation_seconds": 60},
-         ["--authenticator dns-rfc2136", "--dns-rfc2136-credentials /etc/x.ini",
-          "--dns-rfc2136-propagation-seconds 60"], ["--webroot"]),
-        ({}, "issue", {"webroot": "/w", "eab_kid": "kid-1", "eab_hmac_key": "c2VjcmV0"},
-         ["--eab-kid kid-1 --eab-hmac-key c2VjcmV0"], []),
+        (
+            {},
+            "issue",
+            {"webroot": "/var/www/acme"},
+            [
+                "--cert-name studio",
+                f"--server {PEBBLE}",
+                "--webroot --webroot-path /var/www/acme",
+                "--key-type ecdsa --elliptic-curve secp256r1",
+                "--register-unsafely-without-email",
+                "-d studio.lab.test",
+            ],
+            ["--force-renewal", "--must-staple", "--config-dir", "--eab-kid"],
+        ),
+        (
+            {"server": "production"},
+            "renew",
+            {"webroot": "/w", "email": "ops@example.org"},
+            ["--server https://acme-v02.api.letsencrypt.org/directory", "--email ops@example.org", "--force-renewal"],
+            ["--register-unsafely-without-email"],
+        ),
+        (
+            {"key_type": "rsa", "rsa_key_size": 4096, "must_staple": True},
+            "reissue",
+            {"webroot": "/w"},
+            ["--key-type rsa --rsa-key-size 4096", "--must-staple", "--force-renewal"],
+            ["--elliptic-curve"],
+        ),
+        (
+            {"domains": ["a.example.org", "B.example.org."]},
+            "issue",
+            {"webroot": "/w", "config_dir": "/tmp/le"},
+            ["-d a.example.org -d b.example.org", "--config-dir /tmp/le"],
+            [],
+        ),
+        (
+            {},
+            "issue",
+            {
+                "challenge": "dns-01",
+                "dns_plugin": "dns-rfc2136",
+                "dns_credentials": "/etc/x.ini",
+                "dns_propagation_seconds": 60,
+            },
+            [
+                "--authenticator dns-rfc2136",
+                "--dns-rfc2136-credentials /etc/x.ini",
+                "--dns-rfc2136-propagation-seconds 60",
+            ],
+            ["--webroot"],
+        ),
+        (
+            {},
+            "issue",
+            {"webroot": "/w", "eab_kid": "kid-1", "eab_hmac_key": "c2VjcmV0"},
+            ["--eab-kid kid-1 --eab-hmac-key c2VjcmV0"],
+            [],
+        ),
     ],
 )
 def test_certbot_argv(want, action, opts, present, absent):
@@ -232,8 +322,9 @@ def test_certbot_argv(want, action, opts, present, absent):
 
 
 def test_certbot_argv_hides_the_eab_key():
-    argv = cb.certbot_argv(cb.Wanted(**WANT), "issue", cb.Options(webroot="/w", eab_kid="k", eab_hmac_key="s3cr3t"),
-                           show_secrets=False)
+    argv = cb.certbot_argv(
+        cb.Wanted(**WANT), "issue", cb.Options(webroot="/w", eab_kid="k", eab_hmac_key="s3cr3t"), show_secrets=False
+    )
     assert "s3cr3t" not in argv and cb.SECRET in argv
 
 
@@ -248,8 +339,11 @@ def test_certbot_argv_refuses_none():
 # in the certbot_tls scenario (see fixtures/certbot/README.md).
 FAILURES = [
     ("unresolvable", "the CA reported: Domain: nowhere.invalid Type: connection Detail: Get ", "no such host"),
-    ("refused", "the CA reported: Domain: aiguard-certbot-tls-pebble.dns.podman Type: connection Detail: Get ",
-     "connect: connection refused"),
+    (
+        "refused",
+        "the CA reported: Domain: aiguard-certbot-tls-pebble.dns.podman Type: connection Detail: Get ",
+        "connect: connection refused",
+    ),
     ("untrusted-ca", "An unexpected error occurred: requests.exceptions.SSLError: ", "CERTIFICATE_VERIFY_FAILED"),
 ]
 

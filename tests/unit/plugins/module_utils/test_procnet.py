@@ -89,7 +89,7 @@ def test_decode_endpoint_rejects(text):
 def _kernel_hex(ip):
     """Format an address the way a little-endian kernel does (%08X per word)."""
     packed = ip.packed
-    return "".join(f"{int.from_bytes(packed[i:i + 4], 'little'):08X}" for i in range(0, len(packed), 4))
+    return "".join(f"{int.from_bytes(packed[i : i + 4], 'little'):08X}" for i in range(0, len(packed), 4))
 
 
 @given(st.one_of(st.ip_addresses(v=4), st.ip_addresses(v=6)))
@@ -152,12 +152,15 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize(("table", "rows", "expected"), [
-    ("tcp", 7, EXPECTED["tcp"]),
-    ("tcp6", 7, EXPECTED["tcp6"]),
-    ("udp", 4, EXPECTED["udp"]),
-    ("udp6", 4, EXPECTED["udp6"]),
-])
+@pytest.mark.parametrize(
+    ("table", "rows", "expected"),
+    [
+        ("tcp", 7, EXPECTED["tcp"]),
+        ("tcp6", 7, EXPECTED["tcp6"]),
+        ("udp", 4, EXPECTED["udp"]),
+        ("udp6", 4, EXPECTED["udp6"]),
+    ],
+)
 def test_parse_listeners_of_captured_tables(table, rows, expected):
     assert len(procnet.parse_table(TABLES[table], table)) == rows
     listeners = procnet.parse_listeners(TABLES[table], table)
@@ -449,10 +452,16 @@ def listener(address, port, protocol="tcp", processes=("python3",)):
 @pytest.mark.parametrize(
     ("listeners", "summary", "counts"),
     [
-        ([], "0 listening sockets: 0 loopback-only, 0 exposed",
-         dict(total=0, loopback=0, exposed=0, wildcard=0, tcp=0, tcp6=0, udp=0, udp6=0)),
-        ([listener("127.0.0.1", 8188)], "1 listening socket: 1 loopback-only, 0 exposed",
-         dict(total=1, loopback=1, exposed=0, wildcard=0, tcp=1, tcp6=0, udp=0, udp6=0)),
+        (
+            [],
+            "0 listening sockets: 0 loopback-only, 0 exposed",
+            dict(total=0, loopback=0, exposed=0, wildcard=0, tcp=0, tcp6=0, udp=0, udp6=0),
+        ),
+        (
+            [listener("127.0.0.1", 8188)],
+            "1 listening socket: 1 loopback-only, 0 exposed",
+            dict(total=1, loopback=1, exposed=0, wildcard=0, tcp=1, tcp6=0, udp=0, udp6=0),
+        ),
         (
             [
                 listener("127.0.0.1", 8188),
@@ -538,11 +547,17 @@ def test_invalid_ports(ports, bad):
 @pytest.mark.parametrize(
     ("ports", "expected"),
     [
-        ([7860], "1 socket on fail_on_exposed port 7860 listens beyond loopback: "
-                 f"tcp 0.0.0.0:7860 (python3 pids {PARENT},{CHILD}). Bind the service"),
-        ([7873, 2024], "2 sockets on fail_on_exposed ports 2024, 7873 listen beyond loopback: "
-                       "tcp 0.0.0.0:2024 (uid 0, owner not visible: another user's (run as root) or another "
-                       f"PID namespace's); udp 0.0.0.0:7873 (python3 pid {NOBODY}). Bind the service"),
+        (
+            [7860],
+            "1 socket on fail_on_exposed port 7860 listens beyond loopback: "
+            f"tcp 0.0.0.0:7860 (python3 pids {PARENT},{CHILD}). Bind the service",
+        ),
+        (
+            [7873, 2024],
+            "2 sockets on fail_on_exposed ports 2024, 7873 listen beyond loopback: "
+            "tcp 0.0.0.0:2024 (uid 0, owner not visible: another user's (run as root) or another "
+            f"PID namespace's); udp 0.0.0.0:7873 (python3 pid {NOBODY}). Bind the service",
+        ),
         ([8080, 9001], f"tcp6 [::]:8080 (python3 pids {PARENT},{CHILD}); tcp6 [fd00::2]:9001"),
     ],
 )

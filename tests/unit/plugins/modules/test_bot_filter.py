@@ -24,8 +24,10 @@ from ansible_collections.aiguard.hardening.plugins.modules import bot_filter
 FILES = ("dest", "server_snippet_dest", "snippet_dest")
 ACME = "/.well-known/acme-challenge/"
 # Patterns that leave fast-path families out, without matching a current browser.
-DROPPING = [{"name": "old firefox", "pattern": "Firefox/13"},
-            {"name": "safari 27.1", "pattern": r"Version/27\.1", "regex": True}]
+DROPPING = [
+    {"name": "old firefox", "pattern": "Firefox/13"},
+    {"name": "safari 27.1", "pattern": r"Version/27\.1", "regex": True},
+]
 
 
 @pytest.fixture
@@ -57,9 +59,11 @@ def run(monkeypatch, run_main):
 def paths(tmp_path):
     for directory in ("conf.d", "server", "snippets"):
         (tmp_path / directory).mkdir()
-    return dict(dest=str(tmp_path / "conf.d" / "aiguard-bots.conf"),
-                server_snippet_dest=str(tmp_path / "server" / "aiguard-bots-server.conf"),
-                snippet_dest=str(tmp_path / "snippets" / "aiguard-bots.conf"))
+    return dict(
+        dest=str(tmp_path / "conf.d" / "aiguard-bots.conf"),
+        server_snippet_dest=str(tmp_path / "server" / "aiguard-bots-server.conf"),
+        snippet_dest=str(tmp_path / "snippets" / "aiguard-bots.conf"),
+    )
 
 
 def read(path):
@@ -74,10 +78,11 @@ def texts(paths):
 def expected_texts(flt, paths, block_status=444, limit_rate="30r/m", limit_burst=5):
     """The three files for ``flt``; they name each other by base name only."""
     base = {name: os.path.basename(paths[name]) for name in FILES}
-    return [flt.render_http(limit_rate, snippet_dest=base["snippet_dest"],
-                            server_snippet_dest=base["server_snippet_dest"]),
-            flt.render_server(block_status, dest=base["dest"], snippet_dest=base["snippet_dest"]),
-            flt.render_snippet(limit_burst, dest=base["dest"])]
+    return [
+        flt.render_http(limit_rate, snippet_dest=base["snippet_dest"], server_snippet_dest=base["server_snippet_dest"]),
+        flt.render_server(block_status, dest=base["dest"], snippet_dest=base["snippet_dest"]),
+        flt.render_snippet(limit_burst, dest=base["dest"]),
+    ]
 
 
 def test_writes_three_files_then_is_idempotent(run, paths, tmp_path):
@@ -129,14 +134,26 @@ LIMIT = [{"name": "bingbot", "pattern": "bingbot", "action": "limit"}]
 @pytest.mark.parametrize(
     ("args", "present", "absent"),
     [
-        ({"block_status": 403, "limit_burst": 10, "limit_rate": "5r/s", "patterns": LIMIT, "fast_path": False},
-         ["    return 403;", 'location ^~ "/.env" { return 403; }', "burst=10 nodelay;", "rate=5r/s;"], ["return 444"]),
-        ({"allow": ["curl", "python-requests"], "fast_path": False},
-         [f"{len(data.BUILTIN_PATTERNS) - 2} user-agent patterns"], []),
-        ({"builtin": False, "patterns": [{"name": "gpt", "pattern": "GPTBot"}], "fast_path": False},
-         ["1 user-agent patterns", '"~*gptbot" block;'], []),
-        ({"builtin_probe_paths": False, "probe_paths": ["/backup.zip"]},
-         ["1 probe paths", 'location ^~ "/backup.zip" { return 444; }', '"~*/backup\\.zip" 1;'], ['"/.env"']),
+        (
+            {"block_status": 403, "limit_burst": 10, "limit_rate": "5r/s", "patterns": LIMIT, "fast_path": False},
+            ["    return 403;", 'location ^~ "/.env" { return 403; }', "burst=10 nodelay;", "rate=5r/s;"],
+            ["return 444"],
+        ),
+        (
+            {"allow": ["curl", "python-requests"], "fast_path": False},
+            [f"{len(data.BUILTIN_PATTERNS) - 2} user-agent patterns"],
+            [],
+        ),
+        (
+            {"builtin": False, "patterns": [{"name": "gpt", "pattern": "GPTBot"}], "fast_path": False},
+            ["1 user-agent patterns", '"~*gptbot" block;'],
+            [],
+        ),
+        (
+            {"builtin_probe_paths": False, "probe_paths": ["/backup.zip"]},
+            ["1 probe paths", 'location ^~ "/backup.zip" { return 444; }', '"~*/backup\\.zip" 1;'],
+            ['"/.env"'],
+        ),
         ({"fast_path": False}, ["fast path: 0 browser families, 0 user agents"], ["$http_user_agent ~", "break;"]),
         ({"exempt_paths": ["/health", ACME]}, ['    "~^/health$" 0;', '    "~^/\\.well-known/acme-challenge/" 0;'], []),
         ({"reserved_locations": ["/wp-admin", "/api/"]}, ['location ^~ "/wp-login.php"'], ['location ^~ "/wp-admin"']),
@@ -153,8 +170,11 @@ def test_options_reach_the_files(run, paths, args, present, absent):
 
 
 def test_exempt_paths_and_reserved_locations(run, paths):
-    args = dict(exempt_paths=["/health", ACME, "/health"], reserved_locations=["/wp-admin", "/api/"],
-                probe_paths=["/backup.zip"])
+    args = dict(
+        exempt_paths=["/health", ACME, "/health"],
+        reserved_locations=["/wp-admin", "/api/"],
+        probe_paths=["/backup.zip"],
+    )
     failed, result, _warnings, _moves = run(dict(paths, **args))
     assert not failed, result.get("msg")
     flt = bf.build(**args)
@@ -174,8 +194,9 @@ def test_check_mode_writes_nothing(run, paths):
     assert not failed and result["changed"] is False and moves == []
     # A change of options is predicted but not made.
     before = texts(paths)
-    failed, result, _warnings, moves = run(dict(paths, block_status=403, exempt_paths=["/health"],
-                                                _ansible_check_mode=True))
+    failed, result, _warnings, moves = run(
+        dict(paths, block_status=403, exempt_paths=["/health"], _ansible_check_mode=True)
+    )
     assert not failed and result["changed"] is True and moves == []
     assert texts(paths) == before
 
@@ -184,8 +205,9 @@ def test_check_mode_writes_nothing(run, paths):
 def test_diff_mode(run, paths, check_mode):
     run(dict(paths))
     old = texts(paths)
-    failed, result, _warnings, _moves = run(dict(paths, limit_rate="10r/m", block_status=403, _ansible_diff=True,
-                                                 _ansible_check_mode=check_mode))
+    failed, result, _warnings, _moves = run(
+        dict(paths, limit_rate="10r/m", block_status=403, _ansible_diff=True, _ansible_check_mode=check_mode)
+    )
     assert not failed and result["changed"] is True
     assert len(result["diff"]) == 3
     for name, diff, before in zip(FILES, result["diff"], old):
@@ -234,16 +256,33 @@ def test_replaces_a_foreign_file(run, paths):
 @pytest.mark.parametrize(
     ("args", "warned", "others"),
     [
-        ({"patterns": [{"name": "bing", "pattern": "bingbot", "action": "limit"}], "fast_path": False},
-         ["pattern 'bing' (user, limit) matches exactly what 'bingbot' (builtin, block) matches"], 0),
-        ({"patterns": [{"name": "any bot", "pattern": "bot"}], "fast_path": False},
-         ["pattern 'Googlebot' (builtin, block) is shadowed by 'any bot' (user, block)",
-          "pattern 'GPTBot' (builtin, block) is shadowed by 'any bot'"], 0),
-        ({"allow": ["curl", "no-such-bot"], "fast_path": False},
-         ["allow item 'no-such-bot' matches no built-in pattern name or pattern"], 1),
-        ({"patterns": DROPPING},
-         ["fast path: Firefox on Windows, macOS and Linux left out, since a pattern matches one of its user agents",
-          "fast path: Safari on macOS left out", "fast path: Safari on iPhone left out"], 0),
+        (
+            {"patterns": [{"name": "bing", "pattern": "bingbot", "action": "limit"}], "fast_path": False},
+            ["pattern 'bing' (user, limit) matches exactly what 'bingbot' (builtin, block) matches"],
+            0,
+        ),
+        (
+            {"patterns": [{"name": "any bot", "pattern": "bot"}], "fast_path": False},
+            [
+                "pattern 'Googlebot' (builtin, block) is shadowed by 'any bot' (user, block)",
+                "pattern 'GPTBot' (builtin, block) is shadowed by 'any bot'",
+            ],
+            0,
+        ),
+        (
+            {"allow": ["curl", "no-such-bot"], "fast_path": False},
+            ["allow item 'no-such-bot' matches no built-in pattern name or pattern"],
+            1,
+        ),
+        (
+            {"patterns": DROPPING},
+            [
+                "fast path: Firefox on Windows, macOS and Linux left out, since a pattern matches one of its user agents",
+                "fast path: Safari on macOS left out",
+                "fast path: Safari on iPhone left out",
+            ],
+            0,
+        ),
     ],
 )
 def test_warnings(run, paths, args, warned, others):
@@ -251,8 +290,9 @@ def test_warnings(run, paths, args, warned, others):
     assert not failed, result.get("msg")
     for text in warned:
         assert any(text in warning for warning in warnings), warnings
-    assert len(warnings) == (len(result["duplicates"]) + len(result["shadowed"]) + len(result["fast_path_dropped"])
-                             + others)
+    assert len(warnings) == (
+        len(result["duplicates"]) + len(result["shadowed"]) + len(result["fast_path_dropped"]) + others
+    )
 
 
 def test_fast_path_dropped_result(run, paths):
@@ -261,7 +301,10 @@ def test_fast_path_dropped_result(run, paths):
     flt = bf.build(patterns=DROPPING)
     assert result["fast_path_dropped"] == flt.fast_path_dropped
     assert [item["family"] for item in result["fast_path_dropped"]] == [
-        "Firefox on Windows, macOS and Linux", "Safari on macOS", "Safari on iPhone"]
+        "Firefox on Windows, macOS and Linux",
+        "Safari on macOS",
+        "Safari on iPhone",
+    ]
     for item in result["fast_path_dropped"]:
         assert set(item) == {"family", "user_agent", "message"}
         assert item["message"] in warnings
@@ -274,12 +317,19 @@ def test_fast_path_dropped_result(run, paths):
 
 
 def test_shadowed_result(run, paths):
-    failed, result, _warnings, _moves = run(dict(paths, patterns=[{"name": "any bot", "pattern": "bot"}],
-                                                 fast_path=False))
+    failed, result, _warnings, _moves = run(
+        dict(paths, patterns=[{"name": "any bot", "pattern": "bot"}], fast_path=False)
+    )
     assert not failed
     googlebot = next(item for item in result["shadowed"] if item["name"] == "Googlebot")
-    assert googlebot == dict(name="Googlebot", pattern="Googlebot", source="builtin", action="block",
-                             shadowed_by="any bot", message=googlebot["message"])
+    assert googlebot == dict(
+        name="Googlebot",
+        pattern="Googlebot",
+        source="builtin",
+        action="block",
+        shadowed_by="any bot",
+        message=googlebot["message"],
+    )
     assert result["counts"]["shadowed"] == len(result["shadowed"]) > 10
 
 
@@ -287,7 +337,8 @@ def test_rate_limited_bingbot(run, paths):
     failed, result, _warnings, _moves = run(dict(paths, patterns=LIMIT, fast_path=False))
     assert not failed
     assert {"name": "bingbot", "pattern": "bingbot", "regex": False, "action": "limit", "source": "user"} in result[
-        "patterns"]
+        "patterns"
+    ]
     assert result["counts"]["limit"] == 1
     http, _server, location = texts(paths)
     assert '"~*bingbot" limit;' in http
@@ -297,17 +348,27 @@ def test_rate_limited_bingbot(run, paths):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ({"patterns": [{"name": "broken", "pattern": "Googlebot(", "regex": True}]},
-         "pattern 'broken': 'Googlebot(' is not a valid regular expression: missing ), unterminated subpattern at"
-         " position 9"),
-        ({"patterns": [{"name": "backref", "pattern": r"(bot)\1", "regex": True}]},
-         "pattern 'backref': a back-reference at position 5"),
-        ({"patterns": [{"name": "browsers", "pattern": "Chrome/"}]},
-         "pattern 'browsers' (user, 'Chrome/') matches Chrome 142 on Windows: 'Mozilla/5.0 (Windows NT 10.0;"),
-        ({"patterns": [{"name": "apple", "pattern": "AppleWebKit", "regex": True}]},
-         "Narrow or allow the pattern, or set allow_browser_matches: true"),
-        ({"patterns": [{"name": "x", "pattern": "x", "action": "drop"}]},
-         "value of action must be one of: block, limit, got: drop found in patterns"),
+        (
+            {"patterns": [{"name": "broken", "pattern": "Googlebot(", "regex": True}]},
+            "pattern 'broken': 'Googlebot(' is not a valid regular expression: missing ), unterminated subpattern at"
+            " position 9",
+        ),
+        (
+            {"patterns": [{"name": "backref", "pattern": r"(bot)\1", "regex": True}]},
+            "pattern 'backref': a back-reference at position 5",
+        ),
+        (
+            {"patterns": [{"name": "browsers", "pattern": "Chrome/"}]},
+            "pattern 'browsers' (user, 'Chrome/') matches Chrome 142 on Windows: 'Mozilla/5.0 (Windows NT 10.0;",
+        ),
+        (
+            {"patterns": [{"name": "apple", "pattern": "AppleWebKit", "regex": True}]},
+            "Narrow or allow the pattern, or set allow_browser_matches: true",
+        ),
+        (
+            {"patterns": [{"name": "x", "pattern": "x", "action": "drop"}]},
+            "value of action must be one of: block, limit, got: drop found in patterns",
+        ),
         ({"patterns": [{"pattern": "x"}]}, "missing required arguments: name found in patterns"),
         ({"block_status": 500}, "value of block_status must be one of: 444, 403, got: 500"),
         ({"limit_rate": "30 per minute"}, "limit_rate must be a request rate such as 30r/m or 5r/s"),
@@ -319,8 +380,9 @@ def test_rate_limited_bingbot(run, paths):
     ],
 )
 def test_failures(run, paths, args, message):
-    failed, result, _warnings, moves = run({key: value for key, value in dict(paths, **args).items()
-                                            if value is not None})
+    failed, result, _warnings, moves = run(
+        {key: value for key, value in dict(paths, **args).items() if value is not None}
+    )
     assert failed
     assert message in result["msg"]
     assert moves == [] and not any(os.path.exists(path) for path in paths.values())
@@ -332,8 +394,9 @@ def test_browser_matches_can_be_allowed(run, paths):
     assert not failed and result["changed"] is True
     samsung = [(label, agent) for label, agent in data.BROWSER_USER_AGENTS if "SamsungBrowser" in agent]
     assert len(samsung) == 3
-    assert warnings == [f"pattern 'browsers' (user, 'SamsungBrowser') matches {label}: {agent!r}"
-                        for label, agent in samsung]
+    assert warnings == [
+        f"pattern 'browsers' (user, 'SamsungBrowser') matches {label}: {agent!r}" for label, agent in samsung
+    ]
     assert result["fast_path_dropped"] == []  # no family has Samsung Internet's shape
 
 
@@ -344,8 +407,11 @@ def test_browser_matches_can_be_allowed(run, paths):
         ("dest_is_dir", "{dest} is a directory; give the path of a file"),
         ("dest=server", "dest and server_snippet_dest are the same file ({dest}); give three different paths"),
         ("dest=snippet", "dest and snippet_dest are the same file ({dest}); give three different paths"),
-        ("server=snippet", "server_snippet_dest and snippet_dest are the same file ({server_snippet_dest});"
-                           " give three different paths"),
+        (
+            "server=snippet",
+            "server_snippet_dest and snippet_dest are the same file ({server_snippet_dest});"
+            " give three different paths",
+        ),
         ("symlink", "server_snippet_dest and snippet_dest are the same file ({server_snippet_dest})"),
     ],
 )
@@ -372,9 +438,13 @@ def test_file_problems(run, paths, tmp_path, setup, message):
 
 def test_documentation_matches_the_module(run, paths, module_init, assert_documented):
     """Every option, suboption and return value is documented, and nothing more."""
-    failed, result, _warnings, _moves = run(dict(paths, patterns=[{"name": "any bot", "pattern": "bot"},
-                                                                  {"name": "bing", "pattern": "bingbot"}] + DROPPING,
-                                                 _ansible_diff=True))
+    failed, result, _warnings, _moves = run(
+        dict(
+            paths,
+            patterns=[{"name": "any bot", "pattern": "bot"}, {"name": "bing", "pattern": "bingbot"}] + DROPPING,
+            _ansible_diff=True,
+        )
+    )
     assert not failed
 
     doc = yaml.safe_load(bot_filter.DOCUMENTATION)

@@ -83,8 +83,16 @@ def run(run_main, tmp_path):
     webroot.mkdir()
 
     def call(check_mode=False, diff=False, **args):
-        args = dict({"name": "studio", "domains": ["studio.lab.test"], "server": PEBBLE,
-                     "webroot": str(webroot), "config_dir": str(tmp_path / "le")}, **args)
+        args = dict(
+            {
+                "name": "studio",
+                "domains": ["studio.lab.test"],
+                "server": PEBBLE,
+                "webroot": str(webroot),
+                "config_dir": str(tmp_path / "le"),
+            },
+            **args,
+        )
         if check_mode:
             args["_ansible_check_mode"] = True
         if diff:
@@ -172,9 +180,13 @@ def test_renew_that_cannot_be_met_fails(run, certbot):
 def test_failure_keeps_the_previous_certificate(run, certbot, tmp_path, monkeypatch):
     run()
     cert = (tmp_path / "le" / "live" / "studio" / "cert.pem").read_bytes()
-    monkeypatch.setenv("FAKE_CERTBOT_FAIL", (
-        "Certbot failed to authenticate some domains (authenticator: webroot). The Certificate Authority reported "
-        "these problems:\n  Domain: nowhere.lab.test\n  Type:   dns\n  Detail: no such host\n\nHint: check DNS\n"))
+    monkeypatch.setenv(
+        "FAKE_CERTBOT_FAIL",
+        (
+            "Certbot failed to authenticate some domains (authenticator: webroot). The Certificate Authority reported "
+            "these problems:\n  Domain: nowhere.lab.test\n  Type:   dns\n  Detail: no such host\n\nHint: check DNS\n"
+        ),
+    )
     failed, result = run(domains=["studio.lab.test", "nowhere.lab.test"])
     assert failed
     assert "could not reissue certificate studio" in result["msg"]

@@ -15,7 +15,6 @@ from ansible.module_utils import basic
 from ansible_collections.aiguard.hardening.plugins.modules import listen_audit
 
 
-
 NET = Path(__file__).resolve().parents[1] / "module_utils" / "fixtures" / "procnet" / "net"
 # The captured processes (see module_utils/fixtures/procnet/README.md).
 PARENT, CHILD, NOBODY = 11368, 11409, 11410
@@ -57,19 +56,40 @@ def test_result_on_captured_host(run, proc_tree):
     assert not failed
     assert result["listeners"] == [
         {
-            "protocol": "tcp", "family": "ipv4", "address": "0.0.0.0", "port": 7860, "mapped": False,
-            "wildcard": True, "scope": "exposed", "inode": 88996, "uid": 0, "pids": [PARENT, CHILD],
-            "processes": ["python3"], "exposure": "everyone", "allowed_from": ["0.0.0.0/0"],
+            "protocol": "tcp",
+            "family": "ipv4",
+            "address": "0.0.0.0",
+            "port": 7860,
+            "mapped": False,
+            "wildcard": True,
+            "scope": "exposed",
+            "inode": 88996,
+            "uid": 0,
+            "pids": [PARENT, CHILD],
+            "processes": ["python3"],
+            "exposure": "everyone",
+            "allowed_from": ["0.0.0.0/0"],
         },
         {
-            "protocol": "tcp6", "family": "ipv6", "address": "127.0.0.1", "port": 7861, "mapped": True,
-            "wildcard": False, "scope": "loopback", "inode": 89001, "uid": 0, "pids": [PARENT, CHILD],
-            "processes": ["python3"], "exposure": "loopback", "allowed_from": [],
+            "protocol": "tcp6",
+            "family": "ipv6",
+            "address": "127.0.0.1",
+            "port": 7861,
+            "mapped": True,
+            "wildcard": False,
+            "scope": "loopback",
+            "inode": 89001,
+            "uid": 0,
+            "pids": [PARENT, CHILD],
+            "processes": ["python3"],
+            "exposure": "loopback",
+            "allowed_from": [],
         },
     ]
     assert result["summary"] == "2 listening sockets: 1 loopback-only, 1 exposed (0.0.0.0:7860 python3)"
-    assert result["counts"] == dict(total=2, loopback=1, exposed=1, wildcard=1, tcp=1, tcp6=1, udp=0, udp6=0,
-                                    allowed=0, blocked=0, everyone=1)
+    assert result["counts"] == dict(
+        total=2, loopback=1, exposed=1, wildcard=1, tcp=1, tcp6=1, udp=0, udp6=0, allowed=0, blocked=0, everyone=1
+    )
     assert result["firewall"] == "none (ufw not installed)"
     assert result["beyond_allowlist"] == []
 
@@ -79,8 +99,11 @@ def test_result_on_captured_host(run, proc_tree):
     [
         (
             {"fail_on_exposed": [7860]},
-            ["1 socket on fail_on_exposed port 7860 listens beyond loopback",
-             f"tcp 0.0.0.0:7860 (python3 pids {PARENT},{CHILD})", 'server_name="127.0.0.1"'],
+            [
+                "1 socket on fail_on_exposed port 7860 listens beyond loopback",
+                f"tcp 0.0.0.0:7860 (python3 pids {PARENT},{CHILD})",
+                'server_name="127.0.0.1"',
+            ],
         ),
         (
             {"fail_on_exposed": [7860, 8188], "ports": [8188]},  # ports does not hide 7860
@@ -88,8 +111,12 @@ def test_result_on_captured_host(run, proc_tree):
         ),
         (
             {"fail_on_exposed": [7862, 8080, 9000]},
-            ["3 sockets on fail_on_exposed ports 7862, 8080, 9000", "tcp6 0.0.0.0:7862", "tcp6 [::]:8080",
-             "tcp 192.0.2.2:9000"],
+            [
+                "3 sockets on fail_on_exposed ports 7862, 8080, 9000",
+                "tcp6 0.0.0.0:7862",
+                "tcp6 [::]:8080",
+                "tcp 192.0.2.2:9000",
+            ],
         ),
         (
             {"fail_on_exposed": [7873], "protocols": ["udp"]},
@@ -177,12 +204,24 @@ UFW = Path(__file__).resolve().parents[1] / "module_utils" / "fixtures" / "ufw"
     [
         # The captured ufw host (module_utils/fixtures/ufw): 7860 open to one address, 3000 to one network
         # through 3000:3010, nothing else of the captured sockets.
-        ({"firewall_root": str(UFW)},
-         {7860: ("allowed", ["198.51.100.7/32"]), 3000: ("allowed", ["203.0.113.0/24"]), 8080: ("blocked", []),
-          9000: ("blocked", []), 7870: ("blocked", []), 8188: ("loopback", [])}, "ufw (enabled)"),
+        (
+            {"firewall_root": str(UFW)},
+            {
+                7860: ("allowed", ["198.51.100.7/32"]),
+                3000: ("allowed", ["203.0.113.0/24"]),
+                8080: ("blocked", []),
+                9000: ("blocked", []),
+                7870: ("blocked", []),
+                8188: ("loopback", []),
+            },
+            "ufw (enabled)",
+        ),
         ({"firewall_root": str(UFW), "firewall": "ufw"}, {7860: ("allowed", ["198.51.100.7/32"])}, "ufw (enabled)"),
-        ({"firewall_root": str(UFW), "firewall": "none"},
-         {7860: ("everyone", ["0.0.0.0/0"]), 3000: ("everyone", ["0.0.0.0/0", "::/0"])}, "none (firewall=none)"),
+        (
+            {"firewall_root": str(UFW), "firewall": "none"},
+            {7860: ("everyone", ["0.0.0.0/0"]), 3000: ("everyone", ["0.0.0.0/0", "::/0"])},
+            "none (firewall=none)",
+        ),
         ({}, {7860: ("everyone", ["0.0.0.0/0"]), 9001: ("everyone", ["::/0"])}, "none (ufw not installed)"),
     ],
 )
@@ -202,14 +241,24 @@ def test_firewall_classification(run, proc_tree, args, exposures, firewall):
 @pytest.mark.parametrize(
     ("args", "names"),
     [
-        ({"firewall_root": str(UFW), "allowlist": [{"port": 7860}]},
-         ["1 socket reachable beyond the allowlist (firewall: ufw (enabled))",
-          "tcp 0.0.0.0:7860 (python3) is reachable from 198.51.100.7/32"]),
-        ({"allowlist": [{"port": 7860, "sources": ["198.51.100.0/24"]}]},
-         ["firewall: none (ufw not installed)", "tcp 0.0.0.0:7860 (python3) is reachable from 0.0.0.0/0"]),
-        ({"allowlist": [{"port": 7870, "proto": "udp", "sources": ["10.0.0.0/8"]}, {"port": 7860}],
-          "fail_on_exposed": [9000]},
-         ["fail_on_exposed port 9000", "udp 0.0.0.0:7870", "2 sockets reachable beyond"]),
+        (
+            {"firewall_root": str(UFW), "allowlist": [{"port": 7860}]},
+            [
+                "1 socket reachable beyond the allowlist (firewall: ufw (enabled))",
+                "tcp 0.0.0.0:7860 (python3) is reachable from 198.51.100.7/32",
+            ],
+        ),
+        (
+            {"allowlist": [{"port": 7860, "sources": ["198.51.100.0/24"]}]},
+            ["firewall: none (ufw not installed)", "tcp 0.0.0.0:7860 (python3) is reachable from 0.0.0.0/0"],
+        ),
+        (
+            {
+                "allowlist": [{"port": 7870, "proto": "udp", "sources": ["10.0.0.0/8"]}, {"port": 7860}],
+                "fail_on_exposed": [9000],
+            },
+            ["fail_on_exposed port 9000", "udp 0.0.0.0:7870", "2 sockets reachable beyond"],
+        ),
     ],
 )
 def test_allowlist_fails_beyond_it(run, proc_tree, args, names):
@@ -252,8 +301,9 @@ def test_unreadable_ufw_rules(run_main, proc_tree, tmp_path, monkeypatch, choice
     (root / "etc" / "ufw" / "user.rules").mkdir()  # read() fails like a file root alone may read
     warnings = []
     monkeypatch.setattr(basic.AnsibleModule, "warn", lambda _module, message: warnings.append(message))
-    failed, result = run_main(listen_audit.main, {"proc_root": proc_tree(), "firewall_root": str(root),
-                                                  "firewall": choice})
+    failed, result = run_main(
+        listen_audit.main, {"proc_root": proc_tree(), "firewall_root": str(root), "firewall": choice}
+    )
     if choice == "auto":
         assert not failed, result.get("msg")
         assert result["firewall"] == "unknown (ufw's rules not readable)"

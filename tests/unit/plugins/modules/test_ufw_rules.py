@@ -120,7 +120,8 @@ def test_check_mode_on_a_host_without_ufw_shows_every_rule(run, fake):
     assert len(result["added"]) == 6
     assert result["diff"][0]["before"] == ""
     assert result["diff"][0]["after"].splitlines()[0] == (
-        "ufw limit in proto tcp from 192.0.2.0/24 to 0.0.0.0/0 port 22 comment 'aiguard: ssh'")
+        "ufw limit in proto tcp from 192.0.2.0/24 to 0.0.0.0/0 port 22 comment 'aiguard: ssh'"
+    )
     assert "logging: medium" in result["diff"][1]["after"]
     assert result["commands"][-2:] == [["ufw", "logging", "medium"], ["ufw", "--force", "enable"]]
 
@@ -157,7 +158,8 @@ def test_stale_and_unowned_are_reported(run, fake):
     failed, result = run(dict(CONVERGED, rules=DECLARED[:3]))
     assert not failed and result["changed"] is False
     assert [r["rule"] for r in result["stale"]] == [
-        "ufw allow in proto udp from 10.0.0.0/8 to 0.0.0.0/0 port 5000:5010 comment 'aiguard'"]
+        "ufw allow in proto udp from 10.0.0.0/8 to 0.0.0.0/0 port 5000:5010 comment 'aiguard'"
+    ]
     assert any("no longer declared and were kept" in w for w in result.get("warnings", []))
 
 
@@ -166,8 +168,10 @@ def test_stale_and_unowned_are_reported(run, fake):
     [
         ({"controller_address": "198.51.100.7"}, "would drop new SSH connections from the controller (198.51.100.7)"),
         ({"controller_address": "192.0.2.10", "ssh_port": 2222}, "to port 2222/tcp"),
-        ({"rules": [dict(DECLARED[0], sources=["2001:db8:1::/48"])] + DECLARED[1:], "purge": True},
-         "the incoming policy is deny"),
+        (
+            {"rules": [dict(DECLARED[0], sources=["2001:db8:1::/48"])] + DECLARED[1:], "purge": True},
+            "the incoming policy is deny",
+        ),
     ],
 )
 def test_lockout_guard_fails_and_changes_nothing(run, fake, args, message):
@@ -213,8 +217,15 @@ def test_no_session_to_guard(run, fake):
         ({"rules": [{"port": "22", "proto": "icmp", "sources": ["any"]}]}, "value of proto must be one of"),
         ({"tag": "a b"}, "tag: 'a b' must be"),
         ({"ssh_port": 0}, "ssh_port: 0 is not a port"),
-        ({"rules": [{"port": "22", "sources": ["10.0.0.0/8"]}, {"port": "22", "sources": ["10.0.0.0/8"],
-                                                                 "comment": "x"}]}, "both cover tcp port 22"),
+        (
+            {
+                "rules": [
+                    {"port": "22", "sources": ["10.0.0.0/8"]},
+                    {"port": "22", "sources": ["10.0.0.0/8"], "comment": "x"},
+                ]
+            },
+            "both cover tcp port 22",
+        ),
     ],
 )
 def test_bad_arguments_change_nothing(run, fake, args, message):

@@ -44,6 +44,7 @@ def uploads(tmp_path):
 def run(run_main):
     def call(args):
         return run_main(upload_scan.main, args)
+
     return call
 
 
@@ -89,8 +90,15 @@ def test_quarantine_check_mode_diff_then_apply_then_idempotent(run, uploads, tmp
     assert result["diff"]["after"] == f"{uploads}/avatar.php.mp4\n"
     failed, result = run(release)
     assert not failed and result["changed"] is True
-    assert result["released"] == [dict(id=item["quarantine_id"], original_path=str(uploads / "avatar.php.mp4"),
-                                       sha256=item["sha256"], verdict="executable", reason=item["reason"])]
+    assert result["released"] == [
+        dict(
+            id=item["quarantine_id"],
+            original_path=str(uploads / "avatar.php.mp4"),
+            sha256=item["sha256"],
+            verdict="executable",
+            reason=item["reason"],
+        )
+    ]
     assert (uploads / "avatar.php.mp4").read_bytes() == SHELL
     failed, result = run(release)
     assert not failed and result["changed"] is False
@@ -100,30 +108,36 @@ def test_quarantine_check_mode_diff_then_apply_then_idempotent(run, uploads, tmp
     assert result["files"][0]["action"] == "kept: released from quarantine before"
 
 
-@pytest.mark.parametrize(("args", "check"), [
-    ({"max_size": "1k"}, lambda r: r["counts"]["oversize"] == 1),
-    ({"allowed_types": ["mp4"]}, lambda r: r["counts"]["type_not_allowed"] == 1),
-    ({"exclude": ["avatar.*"]}, lambda r: r["counts"]["scanned"] == 2 and r["counts"]["flagged"] == 0),
-    ({"min_age": 3600}, lambda r: r["counts"]["pending"] == 3),
-    ({"list_allowed": True}, lambda r: len(r["files"]) == 3),
-    ({"window": 64}, lambda r: r["counts"]["flagged"] == 1),
-])
+@pytest.mark.parametrize(
+    ("args", "check"),
+    [
+        ({"max_size": "1k"}, lambda r: r["counts"]["oversize"] == 1),
+        ({"allowed_types": ["mp4"]}, lambda r: r["counts"]["type_not_allowed"] == 1),
+        ({"exclude": ["avatar.*"]}, lambda r: r["counts"]["scanned"] == 2 and r["counts"]["flagged"] == 0),
+        ({"min_age": 3600}, lambda r: r["counts"]["pending"] == 3),
+        ({"list_allowed": True}, lambda r: len(r["files"]) == 3),
+        ({"window": 64}, lambda r: r["counts"]["flagged"] == 1),
+    ],
+)
 def test_options(run, uploads, args, check):
     failed, result = run(dict({"paths": [str(uploads)]}, **args))
     assert not failed, result.get("msg")
     assert check(result), result["counts"]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    ({"action": "quarantine"}, "missing: paths, quarantine_dir"),
-    ({}, "missing: paths"),
-    ({"action": "release", "quarantine_dir": "/tmp"}, "missing: release_ids"),
-    ({"paths": ["UP"], "allowed_types": ["exe"]}, "unknown type(s) exe"),
-    ({"paths": ["UP"], "allowed_types": ["elf", "png"]}, "elf is executable or script content"),
-    ({"paths": ["UP"], "max_size": "lots"}, "not a size nginx understands"),
-    ({"paths": ["UP/missing"]}, "cannot open directory"),
-    ({"action": "release", "quarantine_dir": "Q", "release_ids": ["x"]}, "is not a quarantine id"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"action": "quarantine"}, "missing: paths, quarantine_dir"),
+        ({}, "missing: paths"),
+        ({"action": "release", "quarantine_dir": "/tmp"}, "missing: release_ids"),
+        ({"paths": ["UP"], "allowed_types": ["exe"]}, "unknown type(s) exe"),
+        ({"paths": ["UP"], "allowed_types": ["elf", "png"]}, "elf is executable or script content"),
+        ({"paths": ["UP"], "max_size": "lots"}, "not a size nginx understands"),
+        ({"paths": ["UP/missing"]}, "cannot open directory"),
+        ({"action": "release", "quarantine_dir": "Q", "release_ids": ["x"]}, "is not a quarantine id"),
+    ],
+)
 def test_failures(run, uploads, tmp_path, args, message):
     args = json.loads(json.dumps(args).replace('"UP', f'"{uploads}').replace('"Q"', f'"{tmp_path}/q"'))
     failed, result = run(args)
@@ -148,7 +162,8 @@ def test_documentation_matches_the_module(run, uploads, tmp_path, module_init, a
     assert set(returned["counts"]["contains"]) == set(result["counts"])
     assert set(returned["files"]["contains"]) == set(result["files"][0])
     assert returned["files"]["contains"]["verdict"]["choices"] == list(us.VERDICTS)
-    failed, released = run({"action": "release", "quarantine_dir": qdir,
-                            "release_ids": [result["files"][0]["quarantine_id"]]})
+    failed, released = run(
+        {"action": "release", "quarantine_dir": qdir, "release_ids": [result["files"][0]["quarantine_id"]]}
+    )
     assert set(returned["released"]["contains"]) == set(released["released"][0])
     yaml.safe_load(upload_scan.EXAMPLES)
