@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,13 +66,14 @@ BAD = [
 
 
 def import_uploadscan():
+    """The scanner's names in one namespace: the package from the collection, or as installed on the hosts."""
     sys.path.insert(0, str(ROOT / ".cache" / "collections"))
     try:
-        from ansible_collections.aiguard.hardening.plugins.module_utils import uploadscan
+        from ansible_collections.aiguard.hardening.plugins.module_utils.uploadscan import kinds, scan, verdict
     except ImportError:
         sys.path.insert(0, str(ROOT / "plugins" / "module_utils"))
-        import uploadscan  # the standalone file, as on the hosts
-    return uploadscan
+        from uploadscan import kinds, scan, verdict  # the package, as on the hosts
+    return types.SimpleNamespace(**vars(kinds), Policy=verdict.Policy, scan=scan.scan)
 
 
 LAYOUTS = ("gradio", "flat")

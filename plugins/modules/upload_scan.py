@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-
 DOCUMENTATION = r"""
 module: upload_scan
 short_description: Check uploaded files by their content and quarantine the dangerous ones
@@ -306,19 +305,21 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.aiguard.hardening.plugins.module_utils.uploadscan import (
-    DATA_SUFFIX,
+from ansible_collections.aiguard.hardening.plugins.module_utils.uploadscan.kinds import (
     DEFAULT_ALLOWED,
     QUARANTINE,
     REPORT,
     VERDICTS,
-    Policy,
     UploadScanError,
     parse_size,
+)
+from ansible_collections.aiguard.hardening.plugins.module_utils.uploadscan.quarantine import (
+    DATA_SUFFIX,
     plan_release,
     release,
-    scan,
 )
+from ansible_collections.aiguard.hardening.plugins.module_utils.uploadscan.scan import scan
+from ansible_collections.aiguard.hardening.plugins.module_utils.uploadscan.verdict import Policy
 
 RELEASE_KEYS = ("id", "original_path", "sha256", "verdict", "reason")
 
@@ -346,7 +347,7 @@ def main() -> None:
         supports_check_mode=True,
     )
     p = module.params
-    counts = dict(scanned=0, flagged=0, quarantined=0, released=0, **{v: 0 for v in VERDICTS})
+    counts = dict(scanned=0, flagged=0, quarantined=0, released=0, **dict.fromkeys(VERDICTS, 0))
     result = dict(changed=False, counts=counts, files=[], released=[])
     diff = dict(before_header="", after_header="", before="", after="")
     try:

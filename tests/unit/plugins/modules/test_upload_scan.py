@@ -13,7 +13,7 @@ import wave
 import pytest
 import yaml
 
-from ansible_collections.aiguard.hardening.plugins.module_utils import uploadscan as us
+from ansible_collections.aiguard.hardening.plugins.module_utils.uploadscan import kinds as us
 from ansible_collections.aiguard.hardening.plugins.modules import upload_scan
 
 MP4 = bytes.fromhex("000000206674797069736f6d0000020069736f6d69736f32617663316d70343100000008667265650001dacd6d646174")
@@ -76,7 +76,8 @@ def test_quarantine_check_mode_diff_then_apply_then_idempotent(run, uploads, tmp
     item = result["files"][0]
     assert item["action"] == "quarantined" and not (uploads / "avatar.php.mp4").exists()
     assert result["diff"]["after"] == item["quarantine_path"] + "\n"
-    record = json.loads(open(os.path.join(qdir, item["quarantine_id"] + ".json"), encoding="utf-8").read())
+    with open(os.path.join(qdir, item["quarantine_id"] + ".json"), encoding="utf-8") as handle:
+        record = json.load(handle)
     assert record["original_path"] == str(uploads / "avatar.php.mp4") and record["sha256"] == item["sha256"]
 
     for check_mode in (False, True):

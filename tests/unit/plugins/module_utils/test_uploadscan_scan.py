@@ -1,0 +1,337 @@
+# Copyright (c) 2026, aiguard.hardening maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Walking the tree, quarantine and release (walk, scan, quarantine)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+
+import pytest
+from uploadscan_samples import (
+    EVERYTHING,
+    HEADERS,
+    _wav,
+    quarantine_policy,
+)
+
+from ansible_collections.aiguard.hardening.plugins.module_utils.uploadscan import kinds as us_kinds
+from ansible_collections.aiguard.hardening.plugins.module_utils.uploadscan import quarantine as us_quarantine
+from ansible_collections.aiguard.hardening.plugins.module_utils.uploadscan import scan as us_scan
+from ansible_collections.aiguard.hardening.plugins.module_utils.uploadscan import verdict as us_verdict
+from ansible_collections.aiguard.hardening.plugins.module_utils.uploadscan import walk as us_walk
+
+# ---------------------------------------------------------------------------
+# Walking the tree, quarantine and release.
+
+
+@pytest.fixture
+def tree(tmp_path):
+    up = tmp_path / "uploads"
+    (up / "abc123").mkdir(parents=True)
+    (up / "abc123" / "portrait.png").write_bytes(HEADERS[12][3])
+    (up / "voice.wav").write_bytes(_wav())
+    (up / "avatar.php.mp4").write_bytes(b"<?php system($_GET['c']); ?>")
+    (up / "clip.mp4").write_bytes(HEADERS[0][3])
+    return tmp_path
+
+
+def test_scan_reports_without_changing(tree):
+    counts, results = us_scan.scan([str(tree / "uploads")], us_verdict.Policy())
+    assert counts["scanned"] == 4 and counts["flagged"] == 1 and counts[us_kinds.EXECUTABLE] == 1
+    assert [r["path"] for r in results] == [str(tree / "uploads" / "avatar.php.mp4")]
+    assert results[0]["action"] == "none" and results[0]["type"] == "php"
+    assert (tree / "uploads" / "avatar.php.mp4").exists()
+    _counts, everything = us_scan.scan([str(tree / "uploads")], us_verdict.Policy(), list_allowed=True)
+    assert len(everything) == 4
+
+
+def test_quarantine_check_mode_then_apply_then_release(tree):
+    policy = quarantine_policy(tree)
+    shell = tree / "uploads" / "avatar.php.mp4"
+    os.chmod(shell, 0o755)
+    counts, results = us_scan.scan([str(tree / "uploads")], policy, apply=False)
+    assert counts["quarantined"] == 1 and results[0]["action"] == "would quarantine"
+    assert shell.exists() and not (tree / "quarantine").exists()
+
+    counts, results = us_scan.scan([str(tree / "uploads")], policy, now=1767225600)
+    assert counts["quarantined"] == 1
+    result = results[0]
+    qid = result["quarantine_id"]
+    assert qid.startswith("20260101T000000Z-") and not shell.exists()
+    qdir = tree / "quarantine"
+    assert stat.S_IMODE(qdir.stat().st_mode) == 0o700
+    data = qdir / f"{qid}.data"
+    assert data.read_bytes() == b"<?php system($_GET['c']); ?>"
+    assert stat.S_IMODE(data.stat().st_mode) == 0o400
+    record = json.loads((qdir / f"{qid}.json").read_text())
+    assert record["original_path"] == str(shell) and record["detected_type"] == "php"
+    assert record["verdict"] == us_kinds.EXECUTABLE and record["reason"] == result["reason"]
+    assert record["sha256"] == result["sha256"] and len(record["sha256"]) == 64
+    assert record["quarantined_at"] == "2026-01-01T00:00:00+00:00" and record["mode"] == "0755"
+    assert [r["id"] for r in us_quarantine.list_quarantine(str(qdir))] == [qid]
+
+    # Converged: nothing left to do, in check mode too.
+    assert us_scan.scan([str(tree / "uploads")], policy)[0]["quarantined"] == 0
+    assert us_scan.scan([str(tree / "uploads")], policy, apply=False)[0]["quarantined"] == 0
+
+    record = us_quarantine.release(str(qdir), qid)
+    assert shell.read_bytes() == b"<?php system($_GET['c']); ?>"
+    assert stat.S_IMODE(shell.stat().st_mode) == 0o644  # back, without its exec bits
+    assert record["released_at"]
+    assert not (qdir / f"{qid}.json").exists() and (qdir / f"{qid}.released.json").exists()
+    assert us_quarantine.list_quarantine(str(qdir)) == []
+    assert us_quarantine.release(str(qdir), qid) is None  # idempotent
+    # A released file stays where it is: a person decided so.
+    counts, results = us_scan.scan([str(tree / "uploads")], policy)
+    assert counts["quarantined"] == 0 and results[0]["action"] == "kept: released from quarantine before"
+    assert shell.exists()
+    # Changed content is judged again.
+    shell.write_bytes(b"<?php phpinfo(); ?>")
+    assert us_scan.scan([str(tree / "uploads")], policy)[0]["quarantined"] == 1
+
+
+def test_release_refuses_to_overwrite(tree):
+    policy = quarantine_policy(tree)
+    _counts, results = us_scan.scan([str(tree / "uploads")], policy)
+    qid = results[0]["quarantine_id"]
+    (tree / "uploads" / "avatar.php.mp4").write_bytes(b"new")
+    with pytest.raises(us_kinds.UploadScanError, match="exists again"):
+        us_quarantine.release(str(tree / "quarantine"), qid)
+    with pytest.raises(us_kinds.UploadScanError, match="no file with id"):
+        us_quarantine.release(str(tree / "quarantine"), "20260101T000000Z-000000000000-000000")
+    with pytest.raises(us_kinds.UploadScanError, match="not a quarantine id"):
+        us_quarantine.release(str(tree / "quarantine"), "../../etc/passwd")
+
+
+def test_quarantine_dir_must_be_private(tree):
+    (tree / "quarantine").mkdir(mode=0o755)
+    os.chmod(tree / "quarantine", 0o755)
+    with pytest.raises(us_kinds.UploadScanError, match="mode 0700"):
+        us_scan.scan([str(tree / "uploads")], quarantine_policy(tree))
+
+
+def test_quarantine_inside_the_tree_is_not_scanned(tree):
+    policy = us_verdict.Policy(action=us_kinds.QUARANTINE, quarantine_dir=str(tree / "uploads" / ".quarantine"))
+    assert us_scan.scan([str(tree / "uploads")], policy)[0]["quarantined"] == 1
+    counts, _results = us_scan.scan([str(tree / "uploads")], policy)
+    assert counts["scanned"] == 3 and counts["flagged"] == 0
+
+
+def test_links_and_special_files_are_never_followed_or_moved(tree):
+    up = tree / "uploads"
+    secret = tree / "secret.sh"
+    secret.write_bytes(b"#!/bin/sh\necho secret\n")
+    os.symlink(secret, up / "innocent.mp4")
+    os.symlink(tree, up / "escape")
+    os.mkfifo(up / "pipe.wav")
+    counts, results = us_scan.scan([str(up)], quarantine_policy(tree))
+    by_name = {os.path.basename(r["path"]): r for r in results}
+    assert by_name["innocent.mp4"]["verdict"] == us_kinds.NOT_REGULAR
+    assert "symbolic link" in by_name["innocent.mp4"]["reason"]
+    assert by_name["escape"]["verdict"] == us_kinds.NOT_REGULAR
+    assert "FIFO" in by_name["pipe.wav"]["reason"]
+    assert counts["quarantined"] == 1  # the PHP file only
+    assert secret.exists() and os.path.islink(up / "innocent.mp4") and os.path.exists(up / "pipe.wav")
+
+
+@pytest.fixture
+def mount_here():
+    """``mount ARGS... POINT`` for the test, undone after it; skips where mounting is not possible (needs root)."""
+    points = []
+
+    def mount(*args):
+        if os.geteuid() != 0 or shutil.which("mount") is None:
+            pytest.skip("mounting needs root")
+        done = subprocess.run(["mount", *map(str, args)], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount here: {done.stderr.strip()}")
+        points.append(args[-1])
+
+    yield mount
+    for point in reversed(points):
+        subprocess.run(["umount", str(point)], check=False)
+
+
+@pytest.fixture
+def mounted(tree, mount_here):
+    """A tmpfs mounted inside the upload tree, holding one web shell."""
+    point = tree / "uploads" / "mnt"
+    point.mkdir()
+    mount_here("-t", "tmpfs", "-o", "size=1m", "aiguard-test", point)
+    (point / "shell.php.mp4").write_bytes(b"<?php system($_GET['c']); ?>")
+    return point
+
+
+@pytest.mark.parametrize("one_filesystem", [True, False])
+def test_mount_points_inside_the_tree(mounted, one_filesystem):
+    # A mount point's listed inode is that of the directory under the mount,
+    # so it must be told apart by its device, not reported as replaced.
+    counts, results = us_scan.scan([str(mounted.parent)], us_verdict.Policy(one_filesystem=one_filesystem))
+    by_path = {r["path"]: r for r in results}
+    if one_filesystem:
+        assert by_path[str(mounted)]["verdict"] == us_kinds.NOT_REGULAR
+        assert "another filesystem" in by_path[str(mounted)]["reason"]
+        assert counts["scanned"] == 5 and counts[us_kinds.CHANGED] == 0
+    else:
+        assert by_path[str(mounted / "shell.php.mp4")]["verdict"] == us_kinds.EXECUTABLE
+        assert counts["scanned"] == 5 and counts[us_kinds.CHANGED] == 0 and counts["flagged"] == 2
+
+
+def test_bind_mount_of_the_same_filesystem_is_walked(tree, mount_here):
+    # The listing shows the inode of the directory under the mount, the
+    # opened directory the inode of the mounted one, on the same device: it
+    # used to be reported as replaced and never walked, so a web shell in
+    # it stayed unseen scan after scan.
+    outside = tree / "elsewhere"
+    outside.mkdir()
+    (outside / "shell.php.mp4").write_bytes(b"<?php system($_GET['c']); ?>")
+    point = tree / "uploads" / "shared"
+    point.mkdir()
+    mount_here("--bind", outside, point)
+    counts, results = us_scan.scan([str(tree / "uploads")], us_verdict.Policy())
+    by_path = {r["path"]: r for r in results}
+    assert by_path[str(point / "shell.php.mp4")]["verdict"] == us_kinds.EXECUTABLE
+    assert counts["scanned"] == 5 and counts[us_kinds.CHANGED] == 0 and counts["flagged"] == 2
+
+
+def test_bind_mount_of_a_directory_above_is_not_walked_again(tree, mount_here):
+    up = tree / "uploads"
+    point = up / "loop"
+    point.mkdir()
+    mount_here("--bind", up, point)
+    counts, results = us_scan.scan([str(up)], us_verdict.Policy())
+    by_path = {r["path"]: r for r in results}
+    assert by_path[str(point)]["verdict"] == us_kinds.NOT_REGULAR
+    assert "one above it" in by_path[str(point)]["reason"]
+    # Each file once, not once per trip round the loop.
+    assert counts["scanned"] == 5 and counts["flagged"] == 2
+
+
+def test_unreadable_file(tree, monkeypatch):
+    path = tree / "uploads" / "locked.mp4"
+    path.write_bytes(HEADERS[0][3])
+    real_open = os.open
+
+    def refusing_open(name, flags, *args, **kwargs):
+        if name == "locked.mp4":
+            raise PermissionError(13, "Permission denied")
+        return real_open(name, flags, *args, **kwargs)
+
+    monkeypatch.setattr(us_walk, "_os_open", refusing_open)
+    _counts, results = us_scan.scan([str(tree / "uploads")], us_verdict.Policy())
+    assert {r["path"]: r["verdict"] for r in results}[str(path)] == us_kinds.UNREADABLE
+
+
+def test_files_vanishing_or_changing_during_the_scan(tree, monkeypatch):
+    up = tree / "uploads"
+    real_read = os.read
+    state = {"n": 0}
+
+    def racing_read(fd, size):
+        state["n"] += 1
+        if state["n"] == 1:
+            victim = "clip.mp4" if os.readlink(f"/proc/self/fd/{fd}").endswith("voice.wav") else "voice.wav"
+            state["victim"] = str(up / victim)
+            (up / victim).unlink()  # vanishes before it is opened
+        return real_read(fd, size)
+
+    monkeypatch.setattr(us_walk, "_os_read", racing_read)
+    counts, results = us_scan.scan([str(up)], us_verdict.Policy())
+    paths = [r["path"] for r in results]
+    assert state["victim"] not in paths and counts["scanned"] == 3
+
+    # Truncated between stat and read: left for the next scan.
+    (up / "big.mp4").write_bytes(HEADERS[0][3] + b"\0" * 20000)
+
+    def shrinking_read(fd, size):
+        data = real_read(fd, size)
+        return data[:10] if len(data) == us_kinds.WINDOW else data
+
+    monkeypatch.setattr(us_walk, "_os_read", shrinking_read)
+    _counts, results = us_scan.scan([str(up)], us_verdict.Policy())
+    assert {r["path"]: r["verdict"] for r in results}[str(up / "big.mp4")] == us_kinds.CHANGED
+
+
+def test_growing_file_is_not_quarantined_half_read(tree, monkeypatch):
+    up = tree / "uploads"
+    real = us_quarantine.sha256_fd
+
+    def grow_first(fd):
+        with open(up / "avatar.php.mp4", "ab") as handle:
+            handle.write(b"more")
+        return real(fd)
+
+    monkeypatch.setattr(us_quarantine, "sha256_fd", grow_first)
+    counts, results = us_scan.scan([str(up)], quarantine_policy(tree))
+    assert counts["quarantined"] == 0 and results[0]["verdict"] == us_kinds.CHANGED
+    assert (up / "avatar.php.mp4").exists()
+
+
+def test_pending_files_wait_for_min_age(tree):
+    counts, results = us_scan.scan([str(tree / "uploads")], us_verdict.Policy(min_age=3600))
+    assert counts[us_kinds.PENDING] == 4 and counts["flagged"] == 0
+    assert "maybe still being written" in results[0]["reason"]
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        us_verdict.Policy(),
+        EVERYTHING,
+        us_verdict.Policy(allowed_types=("png", "text", "unknown", "svg"), max_size=3000),
+        us_verdict.Policy(window=64),
+        us_verdict.Policy(min_age=3600),
+    ],
+    ids=["default", "everything", "small", "window64", "min_age"],
+)
+def test_walk_agrees_with_judge(tmp_path, policy):
+    """The walk's quick test for allowed files never changes a verdict: with list_allowed (judge() for every
+    file) and without, the counts are the same, and every file judge() does not allow is in both results."""
+    up = tmp_path / "uploads"
+    names = [
+        "a.{ext}",
+        "b.{EXT}",
+        "c.php.{ext}",
+        ".{ext}",
+        "..{ext}",
+        "noext",
+        "d.",
+        "e.txt",
+        "f.{ext}.bak",
+        "g..{ext}",
+        "h.tar.{ext}",
+    ]
+    index = 0
+    for ext, _kind, _magic, head in HEADERS:
+        for body in (head, head + b"\0" * 5000, head + b" <?php ?>", head[:3], b"", head + b"\n<svg onload=x>"):
+            for pattern in names:
+                index += 1
+                folder = up / f"{index % 7:02x}" / f"{index:05d}"
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / pattern.format(ext=ext, EXT=ext.upper())).write_bytes(body)
+    quick_counts, quick_results = us_scan.scan([str(up)], policy, apply=False)
+    judged_counts, judged_results = us_scan.scan([str(up)], policy, apply=False, list_allowed=True)
+    assert quick_counts == judged_counts
+    assert quick_results == [r for r in judged_results if r["verdict"] != us_kinds.ALLOWED]
+    assert quick_counts["scanned"] == index and quick_counts[us_kinds.ALLOWED] < index
+    assert (quick_counts[us_kinds.ALLOWED] > 0) is (not policy.min_age)
+
+
+def test_reads_only_the_window(tree, monkeypatch):
+    big = tree / "uploads" / "big.mp4"
+    big.write_bytes(HEADERS[0][3] + b"\0" * 1_000_000)
+    sizes = []
+    real_read = os.read
+
+    def counting_read(fd, size):
+        sizes.append(size)
+        return real_read(fd, size)
+
+    monkeypatch.setattr(us_walk, "_os_read", counting_read)
+    us_scan.scan([str(tree / "uploads")], us_verdict.Policy(window=4096))
+    assert sizes and max(sizes) == 4096 and len(sizes) == 5
