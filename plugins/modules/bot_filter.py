@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-
 DOCUMENTATION = r"""
 module: bot_filter
 short_description: Write an nginx filter that blocks or rate-limits crawlers, AI bots and scanners
@@ -27,8 +26,8 @@ description:
     its normalized path (C($uri)) contains a probe path. Otherwise it is rate-limited when its User-Agent matches a
     pattern whose action is V(limit). Everything else is allowed. Two exceptions keep the common case cheap and the
     open paths open. A request whose User-Agent is in the fast path, or whose path is one of O(exempt_paths), is only
-    blocked when nginx picks a probe location for it, that is a probe path at the start of its path, matched case-sensitively,
-    unless a longer or exact location of the server takes the request.
+    blocked when nginx picks a probe location for it, that is a probe path at the start of its path, matched
+    case-sensitively, unless a longer or exact location of the server takes the request.
   - Patterns match case-insensitively anywhere in the User-Agent. A literal pattern matches as a substring, so
     V(Googlebot) also matches C(Googlebot-Image/1.0).
   - The cost of a request does not grow with the number of patterns. A request from a current browser (Chrome, Edge,
@@ -69,8 +68,9 @@ options:
     required: true
   builtin:
     description:
-      - Start from the built-in list of crawlers, AI bots and scanners, all with action V(block). Among them 360Spider,
-        Baiduspider, the Sogou spiders, YoudaoBot, bingbot, Googlebot, ia_archiver, MJ12bot, AhrefsBot, SemrushBot, GPTBot,
+      - Start from the built-in list of crawlers, AI bots and scanners, all with action V(block). Among them
+        360Spider, Baiduspider, the Sogou spiders, YoudaoBot, bingbot, Googlebot, ia_archiver, MJ12bot, AhrefsBot,
+        SemrushBot, GPTBot,
         ChatGPT-User, ClaudeBot, Claude-Web, anthropic-ai, CCBot, Bytespider, PerplexityBot, Amazonbot, Applebot,
         meta-externalagent, curl, Wget, python-requests, Go-http-client, zgrab, masscan, Nikto, sqlmap and Nuclei.
       - C(Google-Extended) and C(Applebot-Extended) are not in it; they are robots.txt tokens that no request carries.
@@ -358,7 +358,8 @@ duplicates:
       sample: "pattern 'bingbot' (user, limit) matches exactly what 'bingbot' (builtin, block) matches; the later one is
         used, with action limit"
 shadowed:
-  description: Patterns that can never change a verdict because another pattern already covers every user agent they match.
+  description: Patterns that can never change a verdict because another pattern already covers every user agent they
+    match.
   returned: success
   type: list
   elements: dict
@@ -424,13 +425,12 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter import (
-    BotFilterError,
-    browser_matches,
-    build,
+from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter import build
+from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter_dialect import BotFilterError
+from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter_entries import browser_matches, shadow_message
+from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter_render import (
     file_problem,
     read_text,
-    shadow_message,
     write_temp,
 )
 
@@ -542,7 +542,7 @@ def main() -> None:
     if problems:
         module.fail_json(msg="; ".join(problems), **result)
     diffs = []
-    for path, text in zip(files, texts):
+    for path, text in zip(files, texts, strict=True):
         before = read_text(path)
         if before != text:
             result["changed"] = True

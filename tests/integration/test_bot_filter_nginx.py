@@ -68,7 +68,7 @@ http {
         include /etc/aiguard/server/aiguard-bots-server.conf;
     }
 }
-"""
+"""  # noqa: UP031 (nginx text, full of braces)
     % PORT
 )
 
@@ -89,7 +89,7 @@ for line in sys.stdin:
     except (http.client.RemoteDisconnected, ConnectionResetError):
         print(json.dumps(["closed", ""]), flush=True)
     conn.close()
-"""
+"""  # noqa: UP031 (text full of braces)
     % PORT
 )
 
@@ -121,7 +121,7 @@ def start(release):
 
 @pytest.fixture(scope="module")
 def module_output(tmp_path_factory):
-    """Run the bot_filter module for real; return the directory it wrote and the filter."""
+    """Run the bot_filter module for real; return the directory it wrote, the filter and botfilter_data."""
     base = tmp_path_factory.mktemp("bot_filter")
     link = base / "collections" / "ansible_collections" / "aiguard" / "hardening"
     link.parent.mkdir(parents=True)
@@ -161,11 +161,11 @@ def module_output(tmp_path_factory):
     result = json.loads(proc.stdout)
     assert not result.get("failed"), result.get("msg")
     sys.path.insert(0, str(base / "collections"))
-    from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter
+    from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter, botfilter_data
 
     flt = botfilter.build(patterns=args["patterns"], probe_paths=args["probe_paths"], exempt_paths=args["exempt_paths"])
     assert result["counts"] == flt.counts and result["fast_path_dropped"] == []
-    return out, flt, botfilter
+    return out, flt, botfilter_data
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +178,7 @@ def servers(module_output):
     names = {}
     try:
         with ThreadPoolExecutor(len(available)) as pool:
-            for release, name in zip(available, pool.map(start, available)):
+            for release, name in zip(available, pool.map(start, available), strict=True):
                 names[release] = name
         conf = out.parent / "nginx.conf"
         conf.write_text(NGINX_CONF)
@@ -237,8 +237,7 @@ def verdict(status, body):
 def test_nginx_agrees_with_classify(running, module_output, release):
     if release not in running:
         pytest.skip(f"image {IMAGES[release]} is missing")
-    _out, flt, botfilter = module_output
-    data = botfilter.data
+    _out, flt, data = module_output
     browsers = [agent for _label, agent in data.BROWSER_USER_AGENTS]
     agents = (
         browsers
@@ -288,7 +287,7 @@ def test_nginx_agrees_with_classify(running, module_output, release):
     results = send(running[release], requests)
     assert len(results) == len(requests)
     mismatches = []
-    for (path, agent), (status, body) in zip(requests, results):
+    for (path, agent), (status, body) in zip(requests, results, strict=True):
         expected = flt.classify(agent, path.replace("%2e", "."))
         got = verdict(status, body)
         if got != expected:
@@ -369,5 +368,5 @@ def test_fast_path_and_exempt_paths(running, module_output, release):
         ("/", "", "block"),
     ]
     results = send(running[release], [(path, agent) for path, agent, _verdict in cases])
-    assert [(path, agent, verdict(*result)) for (path, agent, _v), result in zip(cases, results)] == cases
+    assert [(path, agent, verdict(*result)) for (path, agent, _v), result in zip(cases, results, strict=True)] == cases
     assert [flt.classify(agent, path) for path, agent, _verdict in cases] == [v for _p, _a, v in cases]

@@ -19,6 +19,8 @@ from ansible.module_utils import basic
 
 from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter as bf
 from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter_data as data
+from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter_pack as pack
+from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter_entries import ALLOW, BLOCK
 from ansible_collections.aiguard.hardening.plugins.modules import bot_filter
 
 FILES = ("dest", "server_snippet_dest", "snippet_dest")
@@ -96,7 +98,7 @@ def test_writes_three_files_then_is_idempotent(run, paths, tmp_path):
     assert [http, server, location] == expected_texts(expected, paths)
     assert "# Needs aiguard-bots-server.conf at the end of every server block to filter." in http
     assert "limit_req_zone $aiguard_bot_limit_key zone=aiguard_bots:10m rate=30r/m;" in http
-    assert f"if ($http_user_agent ~ {bf.nginx_string(expected.fast_path)}) {{\n    break;\n}}\n" in server
+    assert f"if ($http_user_agent ~ {pack.nginx_string(expected.fast_path)}) {{\n    break;\n}}\n" in server
     assert "set $aiguard_bot_slow 1;\nif ($aiguard_bot_block) {\n    return 444;\n}\n" in server
     assert 'location ^~ "/.env" { return 444; }\n' in server
     assert "limit_req" not in location and "# No pattern has the action limit: nothing to do here.\n" in location
@@ -181,7 +183,7 @@ def test_exempt_paths_and_reserved_locations(run, paths):
     assert texts(paths) == expected_texts(flt, paths)
     counts = result["counts"]
     assert (counts["exempt_paths"], counts["probe_paths"], counts["probe_locations"]) == (2, 39, 38)
-    assert flt.classify("curl/8.5.0", ACME + "token") == bf.ALLOW
+    assert flt.classify("curl/8.5.0", ACME + "token") == ALLOW
 
 
 def test_check_mode_writes_nothing(run, paths):
@@ -210,7 +212,7 @@ def test_diff_mode(run, paths, check_mode):
     )
     assert not failed and result["changed"] is True
     assert len(result["diff"]) == 3
-    for name, diff, before in zip(FILES, result["diff"], old):
+    for name, diff, before in zip(FILES, result["diff"], old, strict=True):
         assert diff["before_header"] == diff["after_header"] == paths[name]
         assert diff["before"] == before
     http_diff, server_diff, location_diff = result["diff"]
@@ -277,7 +279,8 @@ def test_replaces_a_foreign_file(run, paths):
         (
             {"patterns": DROPPING},
             [
-                "fast path: Firefox on Windows, macOS and Linux left out, since a pattern matches one of its user agents",
+                "fast path: Firefox on Windows, macOS and Linux left out,"
+                " since a pattern matches one of its user agents",
                 "fast path: Safari on macOS left out",
                 "fast path: Safari on iPhone left out",
             ],
@@ -308,7 +311,7 @@ def test_fast_path_dropped_result(run, paths):
     for item in result["fast_path_dropped"]:
         assert set(item) == {"family", "user_agent", "message"}
         assert item["message"] in warnings
-        assert not flt.in_fast_path(item["user_agent"]) and flt.classify(item["user_agent"]) == bf.BLOCK
+        assert not flt.in_fast_path(item["user_agent"]) and flt.classify(item["user_agent"]) == BLOCK
     counts = result["counts"]
     assert (counts["fast_path_families"], counts["fast_path_dropped"]) == (2, 3)
     server = read(paths["server_snippet_dest"])
@@ -441,7 +444,7 @@ def test_documentation_matches_the_module(run, paths, module_init, assert_docume
     failed, result, _warnings, _moves = run(
         dict(
             paths,
-            patterns=[{"name": "any bot", "pattern": "bot"}, {"name": "bing", "pattern": "bingbot"}] + DROPPING,
+            patterns=[{"name": "any bot", "pattern": "bot"}, {"name": "bing", "pattern": "bingbot"}, *DROPPING],
             _ansible_diff=True,
         )
     )
