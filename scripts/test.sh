@@ -19,7 +19,7 @@ export ANSIBLE_COLLECTIONS_PATH=$AIGUARD_ROOT/.cache/collections
 export ANSIBLE_FORCE_COLOR=false PY_COLORS=0
 
 stages=${*:-lint unit integration molecule}
-passed=() failed=()
+passed=() failed=() times=()
 
 run() { # run NAME COMMAND...
   local name=$1 start rc
@@ -28,6 +28,7 @@ run() { # run NAME COMMAND...
   printf '\n===== %s =====\n' "$name"
   "$@"
   rc=$?
+  times+=("$(printf '%-28s %6ss' "$name" $((SECONDS - start)))")
   if [ $rc -eq 0 ]; then
     passed+=("$name")
     printf '===== %s: passed in %ss\n' "$name" $((SECONDS - start))
@@ -83,6 +84,8 @@ for stage in $stages; do
 done
 
 printf '\n===== summary =====\n'
+printf '%s\n' "${times[@]}"
+printf '%-28s %6ss\n' total "$SECONDS"
 [ ${#passed[@]} -gt 0 ] && printf 'passed: %s\n' "${passed[*]}"
 [ ${#failed[@]} -gt 0 ] && printf 'failed: %s\n' "${failed[*]}"
 printf 'stages: %d passed, %d failed\n' ${#passed[@]} ${#failed[@]}
