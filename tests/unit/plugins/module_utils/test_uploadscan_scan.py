@@ -15,7 +15,6 @@ import pytest
 from uploadscan_samples import (
     EVERYTHING,
     HEADERS,
-    _wav,
     quarantine_policy,
 )
 
@@ -29,15 +28,7 @@ from ansible_collections.aiguard.hardening.plugins.module_utils.uploadscan impor
 # Walking the tree, quarantine and release.
 
 
-@pytest.fixture
-def tree(tmp_path):
-    up = tmp_path / "uploads"
-    (up / "abc123").mkdir(parents=True)
-    (up / "abc123" / "portrait.png").write_bytes(HEADERS[12][3])
-    (up / "voice.wav").write_bytes(_wav())
-    (up / "avatar.php.mp4").write_bytes(b"<?php system($_GET['c']); ?>")
-    (up / "clip.mp4").write_bytes(HEADERS[0][3])
-    return tmp_path
+# The ``tree`` fixture (a small upload tree) is in conftest.py.
 
 
 def test_scan_reports_without_changing(tree):
