@@ -22,7 +22,9 @@ shift || true
 releases=${*:-$AIGUARD_RELEASES}
 
 # Packages of the base image: what Ansible, systemd and the tests need.
-BASE_PACKAGES=python3,python3-apt,systemd,systemd-sysv,dbus,iproute2,sudo,ca-certificates,curl,procps,gnupg
+# openssh-server: tests and the lab reach their hosts over SSH, as users reach
+# their servers (host keys are made at first boot, never baked in).
+BASE_PACKAGES=python3,python3-apt,systemd,systemd-sysv,dbus,iproute2,sudo,ca-certificates,curl,procps,gnupg,openssh-server
 APP_DIR=$AIGUARD_ROOT/lab/apps
 
 # The recipe of an image: the code that builds it and what it puts in, so
@@ -73,6 +75,15 @@ build_base() { # build_base RELEASE
       systemd-firstboot.service; do
     ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"
   done
+  # SSH: no host keys in the image (each container makes its own when sshd
+  # first starts), root by key only, no reverse DNS lookups.
+  rm -f "$rootfs"/etc/ssh/ssh_host_*
+  mkdir -p "$rootfs/etc/systemd/system/ssh.service.d" "$rootfs/etc/ssh/sshd_config.d"
+  printf '[Service]\nExecStartPre=\nExecStartPre=/usr/bin/ssh-keygen -A\nExecStartPre=/usr/sbin/sshd -t\n' \
+    >"$rootfs/etc/systemd/system/ssh.service.d/aiguard-host-keys.conf"
+  printf 'PermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUseDNS no\n' \
+    >"$rootfs/etc/ssh/sshd_config.d/aiguard-test-host.conf"
+  install -d -m 0700 "$rootfs/root/.ssh"
   ca=$(extra_ca_bundle)
   if [ -n "$ca" ]; then
     log "trusting the extra CA bundle $ca inside $image"

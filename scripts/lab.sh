@@ -2,7 +2,10 @@
 # The lab fleet: real Debian hosts with systemd, as Podman containers on one
 # Podman network, described by inventories/lab (every host with a
 # `lab_image`). Each AI app host runs the lab apps exposed, as users deploy
-# them today.
+# them today. Ansible reaches the hosts over SSH, at their inventory address
+# (`ansible_host`, in the network's `lab_subnet`), as root with the lab's own
+# key (.cache/lab/id_ed25519, made on first use; its public half is mounted
+# as root's authorized_keys).
 #
 # Usage: scripts/lab.sh up|down|status
 # Environment: AIGUARD_LAB_INVENTORY (default inventories/lab),
@@ -15,8 +18,11 @@ INVENTORY=${AIGUARD_LAB_INVENTORY:-$AIGUARD_ROOT/inventories/lab}
 BOOT_TIMEOUT=${AIGUARD_LAB_BOOT_TIMEOUT:-180}
 VENV=$AIGUARD_ROOT/.venv
 LABEL=aiguard.lab=1
+KEY_DIR=$AIGUARD_ROOT/.cache/lab
+KEY=$KEY_DIR/id_ed25519
 
-# Prints "name|image|network|port,port" for every lab host of the inventory.
+# Prints "name|image|network|port,port|address|subnet" for every lab host of
+# the inventory (address and subnet may be empty: podman then picks them).
 lab_hosts() {
   [ -x "$VENV/bin/ansible-inventory" ] || die "the toolchain is missing; run scripts/bootstrap.sh first"
   "$VENV/bin/ansible-inventory" -i "$INVENTORY" --list 2>/dev/null | "$VENV/bin/python" -c '
@@ -25,7 +31,8 @@ inv = json.load(sys.stdin)
 for name, hv in sorted(inv.get("_meta", {}).get("hostvars", {}).items()):
     if hv.get("lab_image"):
         print("|".join([name, hv["lab_image"], hv.get("lab_network", "aiguard-lab"),
-                        ",".join(hv.get("lab_published_ports", []))]))
+                        ",".join(hv.get("lab_published_ports", [])),
+                        hv.get("ansible_host", ""), hv.get("lab_subnet", "")]))
 ' || die "cannot read the lab inventory $INVENTORY"
 }
 
@@ -47,7 +54,7 @@ PY
 # Refuse, before creating anything, names and ports that something else holds.
 preflight() {
   local name image net ports spec addr hport problems=()
-  while IFS='|' read -r name image net ports; do
+  while IFS='|' read -r name image net ports _; do
     if podman container exists "$name" && ! is_ours "$name"; then
       problems+=("container name $name is taken by a container the lab did not create (remove or rename it: podman rm -f $name)")
     fi
@@ -65,8 +72,15 @@ preflight() {
   fi
 }
 
-wait_ready() { # wait_ready NAME
-  local name=$1 deadline state
+# The options every SSH call to a lab host uses; the lab's own known_hosts
+# file learns each new host's key (made at its first boot).
+ssh_opts() {
+  printf '%s\n' -i "$KEY" -o IdentitiesOnly=yes -o BatchMode=yes -o ConnectTimeout=5 \
+    -o StrictHostKeyChecking=accept-new -o "UserKnownHostsFile=$KEY_DIR/known_hosts"
+}
+
+wait_ready() { # wait_ready NAME [ADDRESS]
+  local name=$1 addr=${2:-} deadline state
   deadline=$((SECONDS + BOOT_TIMEOUT))
   until state=$(podman exec "$name" systemctl is-system-running 2>/dev/null) &&
       [ "$state" = running ]; do
@@ -86,18 +100,28 @@ wait_ready() { # wait_ready NAME
       sleep 2
     done
   done
+  [ -n "$addr" ] || return 0
+  local opts
+  mapfile -t opts < <(ssh_opts)
+  until ssh "${opts[@]}" "root@$addr" true 2>/dev/null; do
+    [ $SECONDS -ge $deadline ] && { log "$name: no SSH login at root@$addr"; return 1; }
+    sleep 1
+  done
 }
 
 up() {
   need_podman
-  local hosts name image net ports spec created=() nets=() args
+  local hosts name image net ports addr subnet spec created=() nets=() args
   hosts=$(lab_hosts)
   [ -n "$hosts" ] || die "no host in $INVENTORY has a lab_image"
   preflight
   "$AIGUARD_ROOT/scripts/build-images.sh" all
-  while IFS='|' read -r name image net ports; do
+  mkdir -p "$KEY_DIR"
+  [ -f "$KEY" ] || ssh-keygen -q -t ed25519 -N '' -C "aiguard lab" -f "$KEY" || die "cannot make the lab's SSH key $KEY"
+  while IFS='|' read -r name image net ports addr subnet; do
     if ! podman network exists "$net"; then
-      podman network create "$net" >/dev/null || die "cannot create the podman network $net"
+      podman network create ${subnet:+--subnet "$subnet"} "$net" >/dev/null ||
+        die "cannot create the podman network $net${subnet:+ with subnet $subnet (is it used by another network? podman network ls)}"
       nets+=("$net")
     fi
     if podman container exists "$name"; then
@@ -108,7 +132,9 @@ up() {
     # Like a small VM: ufw needs NET_ADMIN/NET_RAW, listen_audit SYS_PTRACE, and
     # upload_guard SYS_ADMIN (its noexec bind mount and sandboxed services).
     args=(--detach --pull=never --name "$name" --hostname "$name" --network "$net" --label "$LABEL"
-      --cap-add NET_ADMIN --cap-add NET_RAW --cap-add SYS_PTRACE --cap-add SYS_ADMIN --systemd=always)
+      --cap-add NET_ADMIN --cap-add NET_RAW --cap-add SYS_PTRACE --cap-add SYS_ADMIN --systemd=always
+      --volume "$KEY.pub:/root/.ssh/authorized_keys:ro")
+    if [ -n "$addr" ]; then args+=(--ip "$addr"); fi
     for spec in ${ports//,/ }; do args+=(--publish "$spec"); done
     if ! podman run "${args[@]}" "$image" /sbin/init >/dev/null; then
       log "creating $name failed; removing the hosts this run created: ${created[*]:-none}"
@@ -117,10 +143,14 @@ up() {
       die "lab not created (see podman's message above); nothing of this run is left behind"
     fi
     created+=("$name")
+    # A new host has new host keys.
+    if [ -n "$addr" ] && [ -f "$KEY_DIR/known_hosts" ]; then
+      ssh-keygen -q -f "$KEY_DIR/known_hosts" -R "$addr" >/dev/null 2>&1 || true
+    fi
   done <<<"$hosts"
-  while IFS='|' read -r name _; do
-    wait_ready "$name" || die "$name did not come up within ${BOOT_TIMEOUT}s; inspect it with 'podman exec -it $name bash' and remove the lab with 'make lab-down'"
-    log "$name: systemd running, apps answering"
+  while IFS='|' read -r name _ _ _ addr _; do
+    wait_ready "$name" "$addr" || die "$name did not come up within ${BOOT_TIMEOUT}s; inspect it with 'podman exec -it $name bash' and remove the lab with 'make lab-down'"
+    log "$name: systemd running, apps answering${addr:+, SSH at root@$addr}"
   done <<<"$hosts"
   status
 }

@@ -152,58 +152,36 @@ def test_purge_removes_stale_tagged_rule_and_keeps_untagged(one, host_of, client
 
 
 @pytest.fixture(scope="module")
-def over_ssh(one, host_of):
-    """Arguments that make the converge reach ONE over real SSH, from the controller's address on the network.
+def only_one(one):
+    """Arguments that limit the converge to ONE (reached over SSH, like every test host).
 
-    An inventory of its own, added after Molecule's, so that only ONE changes
-    connection (extra vars would also redirect the delegation to the clients).
-    SSH multiplexing stays on: ufw's limit refuses a 6th new connection within
-    30 seconds.
+    SSH multiplexing keeps the converges on one connection: ufw's limit
+    refuses a 6th new connection from the controller within 30 seconds.
     """
-    node = host_of(one)
-    ephemeral = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
-    inventory = os.path.join(ephemeral, "over_ssh.yml")
-    with open(inventory, "w", encoding="utf-8") as fh:
-        json.dump(
-            {
-                "all": {
-                    "hosts": {
-                        one: {
-                            "ansible_connection": "ssh",
-                            "ansible_host": address(node),
-                            "ansible_user": "root",
-                            "ansible_ssh_private_key_file": os.path.join(ephemeral, "id_controller"),
-                            "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
-                        }
-                    }
-                }
-            },
-            fh,
-        )
-    return ["-i", inventory, "--limit", one]
+    return ["--limit", one]
 
 
-def test_lockout_guard_allows_a_run_that_keeps_the_controller_in(one, host_of, converge, over_ssh):
+def test_lockout_guard_allows_a_run_that_keeps_the_controller_in(one, host_of, converge, only_one):
     gateway = host_of(one).check_output("ip -4 route show default").split()[2]
-    recap = converge(*over_ssh, "-v")
+    recap = converge(*only_one, "-v")
     assert recap.rc == 0, recap.output
     assert recap.changed == {}, recap.output
     # The address came from the real SSH session's SSH_CONNECTION.
     assert f"SSH from {gateway} to port 22/tcp stays allowed" in recap.output
 
 
-def test_lockout_guard_refuses_rules_that_drop_the_controller(one, host_of, clients, converge, over_ssh):
+def test_lockout_guard_refuses_rules_that_drop_the_controller(one, host_of, clients, converge, only_one):
     node = host_of(one)
     gateway = node.check_output("ip -4 route show default").split()[2]
     before = rules_state(node)
     admins = {"ufw_allowlist_admin_networks": [f"{address(clients[0])}/32"]}
-    recap = converge(*over_ssh, "-e", json.dumps(admins))
+    recap = converge(*only_one, "-e", json.dumps(admins))
     assert recap.rc != 0, recap.output
     assert f"would drop new SSH connections from the controller ({gateway}) to port 22/tcp" in flat(recap.output)
     assert "Nothing was changed" in recap.output
     assert rules_state(node) == before
     # Still reachable over SSH, and the denied client is still dropped.
-    assert converge(*over_ssh, "--check").rc == 0
+    assert converge(*only_one, "--check").rc == 0
     assert connect(clients[1], address(node), 22) == "dropped"
 
 
