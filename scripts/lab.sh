@@ -103,7 +103,7 @@ wait_ready() { # wait_ready NAME [ADDRESS]
   [ -n "$addr" ] || return 0
   local opts
   mapfile -t opts < <(ssh_opts)
-  until ssh "${opts[@]}" "root@$addr" true 2>/dev/null; do
+  until ssh -n "${opts[@]}" "root@$addr" true 2>/dev/null; do
     [ $SECONDS -ge $deadline ] && { log "$name: no SSH login at root@$addr"; return 1; }
     sleep 1
   done
