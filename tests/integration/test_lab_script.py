@@ -126,7 +126,8 @@ def test_host_that_cannot_be_created_rolls_back_the_run(tmp_path):
     (inv / "hosts.yml").write_text(
         "all:\n  hosts:\n"
         f"    {NAME}:\n      lab_image: localhost/aiguard-labapp:bookworm\n      lab_network: aiguard-labtest\n"
-        f"    {second}:\n      lab_image: localhost/aiguard-labtest-no-such-image:none\n      lab_network: aiguard-labtest\n"
+        f"    {second}:\n      lab_image: localhost/aiguard-labtest-no-such-image:none\n"
+        "      lab_network: aiguard-labtest\n"
     )
     try:
         proc = lab(inv, "up")

@@ -89,7 +89,7 @@ def test_chain_validates_against_pebbles_root(client, target):
     assert "Verify return code: 0 (ok)" in out.stdout
 
 
-@pytest.mark.parametrize("target", ACME_HOSTS + [SELFSIGNED])
+@pytest.mark.parametrize("target", [*ACME_HOSTS, SELFSIGNED])
 @pytest.mark.parametrize(
     ("version", "accepted"), [("-tls1_3", True), ("-tls1_2", True), ("-tls1_1", False), ("-tls1", False)]
 )
@@ -114,7 +114,7 @@ def test_site_is_served_over_https(client, target):
     assert curl(client, f"https://{name}/", "--cacert", ROOT) == "401"
 
 
-@pytest.mark.parametrize("target", ACME_HOSTS + [SELFSIGNED])
+@pytest.mark.parametrize("target", [*ACME_HOSTS, SELFSIGNED])
 def test_http_redirects_to_https(client, target):
     name = fqdn(target)
     assert curl(client, f"http://{name}/some/page?x=1") == f"301 https://{name}/some/page?x=1"

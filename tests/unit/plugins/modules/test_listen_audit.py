@@ -14,7 +14,6 @@ from ansible.module_utils import basic
 
 from ansible_collections.aiguard.hardening.plugins.modules import listen_audit
 
-
 NET = Path(__file__).resolve().parents[1] / "module_utils" / "fixtures" / "procnet" / "net"
 # The captured processes (see module_utils/fixtures/procnet/README.md).
 PARENT, CHILD, NOBODY = 11368, 11409, 11410
