@@ -207,7 +207,7 @@ def test_renewal_runs_the_deploy_hook_and_nginx_serves_the_new_certificate(node,
     assert out.rc == 0, out.stdout + out.stderr
     assert "aiguard-certbot" in node.check_output("journalctl -t aiguard-certbot --no-pager -n 5")
     # Old workers finish their connections after a reload; new ones serve the new certificate.
-    for _ in range(20):
+    for _attempt in range(20):
         if served_serial(client, target) != before:
             break
         time.sleep(0.5)

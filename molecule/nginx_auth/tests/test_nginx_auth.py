@@ -59,11 +59,11 @@ class Front:
         text = text[: text.rindex("__rc=")]
         if rc == 52 or not text.startswith("HTTP/"):  # empty reply: the connection was closed
             return Response(0, {}, text)
-        head, _, body = text.replace("\r\n", "\n").partition("\n\n")
+        head, _blank, body = text.replace("\r\n", "\n").partition("\n\n")
         lines = head.split("\n")
         headers = {}
         for line in lines[1:]:
-            name, _, value = line.partition(":")
+            name, _colon, value = line.partition(":")
             headers.setdefault(name.strip().lower(), value.strip())
         return Response(int(lines[0].split()[1]), headers, body)
 

@@ -108,7 +108,7 @@ def test_documentation_matches_argument_spec(run, module_init, assert_documented
     assert_documented(doc["options"], module_init["argument_spec"])
     assert module_init["supports_check_mode"] is True
     returned = yaml.safe_load(certbot_certificate.RETURN)
-    _, result = run()
+    _failed, result = run()
     assert set(returned) == set(result) - {"changed", "invocation"}
     assert set(returned["certificate"]["contains"]) == set(result["certificate"])
 
