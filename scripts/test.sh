@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every test of the collection, in order, and print one summary line:
-#   lint (yamllint, ansible-lint production profile), unit tests (pytest),
+#   lint (shellcheck, yamllint, ruff check and format, ansible-test sanity,
+#   ansible-lint production profile, changelog), unit tests (pytest),
 #   integration tests (the collection build/install test and the lab
 #   scripts' failure handling), and every Molecule scenario.
 # A stage that fails does not stop the others; the exit code is non-zero if
@@ -63,6 +64,9 @@ for stage in $stages; do
     lint)
       run shellcheck shellcheck -x scripts/*.sh .ci/run lab/apps/install.sh
       run yamllint yamllint --strict .
+      run ruff-check ruff check .
+      run ruff-format ruff format --check .
+      run sanity scripts/sanity.sh
       run ansible-lint ansible-lint --profile production
       run changelog antsibull-changelog lint
       ;;

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Installs the lab AI apps into an image being built (run by
 # scripts/build-images.sh inside a container from the base image, with this
 # directory mounted at /src). Not for real servers.

@@ -148,11 +148,13 @@ BUILTIN_PROBE_PATHS = (
 BROWSER_USER_AGENTS = (
     (
         "Chrome 142 on Windows",
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0"
+        " Safari/537.36",
     ),
     (
         "Chrome 142 on macOS",
-        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0"
+        " Safari/537.36",
     ),
     (
         "Chrome 142 on Linux",
@@ -160,11 +162,13 @@ BROWSER_USER_AGENTS = (
     ),
     (
         "Chrome 142 on ChromeOS",
-        "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36",
+        "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0"
+        " Safari/537.36",
     ),
     (
         "Chrome 142 on Android",
-        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Mobile Safari/537.36",
+        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0"
+        " Mobile Safari/537.36",
     ),
     (
         "Chrome 142 on an Android tablet",
@@ -172,17 +176,18 @@ BROWSER_USER_AGENTS = (
     ),
     (
         "Chrome 142 on iPhone",
-        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/142.0.7444.77"
-        " Mobile/15E148 Safari/604.1",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko)"
+        " CriOS/142.0.7444.77 Mobile/15E148 Safari/604.1",
     ),
     (
         "Chrome 131 on Windows",
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0"
+        " Safari/537.36",
     ),
     (
         "Edge 142 on Windows",
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
-        " Edg/142.0.0.0",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0"
+        " Safari/537.36 Edg/142.0.0.0",
     ),
     (
         "Edge 142 on macOS",
@@ -191,8 +196,8 @@ BROWSER_USER_AGENTS = (
     ),
     (
         "Edge 142 on Android",
-        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Mobile Safari/537.36"
-        " EdgA/142.0.0.0",
+        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0"
+        " Mobile Safari/537.36 EdgA/142.0.0.0",
     ),
     (
         "Edge 142 on iPhone",
@@ -237,8 +242,8 @@ BROWSER_USER_AGENTS = (
     ),
     (
         "Opera 124 on Windows",
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36"
-        " OPR/124.0.0.0",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0"
+        " Safari/537.36 OPR/124.0.0.0",
     ),
     (
         "Opera 124 on macOS",
@@ -247,8 +252,8 @@ BROWSER_USER_AGENTS = (
     ),
     (
         "Opera 92 on Android",
-        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Mobile Safari/537.36"
-        " OPR/92.0.0.0",
+        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0"
+        " Mobile Safari/537.36 OPR/92.0.0.0",
     ),
     (
         "Samsung Internet 29 on Android",
@@ -313,7 +318,7 @@ def _versions(majors, suffix):
 
 def _optional(*parts):
     """A Slot holding nothing or the product of ``parts``."""
-    return Slot(("",) + tuple(expand(parts)))
+    return Slot(("", *expand(parts)))
 
 
 def expand(parts):

@@ -135,7 +135,7 @@ class CertInfo:
 def _utc(cert, attr):
     value = getattr(cert, attr + "_utc", None)  # cryptography >= 42
     if value is None:
-        value = getattr(cert, attr).replace(tzinfo=datetime.timezone.utc)
+        value = getattr(cert, attr).replace(tzinfo=datetime.UTC)
     return value
 
 

@@ -149,7 +149,7 @@ class Rule:
         """The rule as a command line, for diffs and messages."""
         words = self.argv()
         if self.comment:
-            words = words[:-1] + [f"'{self.comment}'"]
+            words = [*words[:-1], f"'{self.comment}'"]
         return " ".join(words)
 
     def as_dict(self):

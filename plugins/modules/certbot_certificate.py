@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-
 DOCUMENTATION = r"""
 module: certbot_certificate
 short_description: Keep one certbot certificate lineage issued for its names, contacting the CA only when needed
@@ -313,7 +312,7 @@ def main() -> None:
         eab_hmac_key=p["eab_hmac_key"],
         config_dir=p["config_dir"],
     )
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     try:
         before = read_lineage(p["config_dir"], p["name"])
     except LineageError as exc:

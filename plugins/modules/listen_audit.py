@@ -5,19 +5,18 @@
 
 from __future__ import annotations
 
-
 DOCUMENTATION = r"""
 module: listen_audit
 short_description: List listening TCP and UDP sockets, the processes behind them and what is exposed
 version_added: 0.1.0
 description:
-  - Reads C(/proc/net/tcp), C(/proc/net/tcp6), C(/proc/net/udp) and C(/proc/net/udp6) on the target and returns every listening
-    socket, that is every TCP socket in the C(LISTEN) state and every bound UDP socket that is not connected.
+  - Reads C(/proc/net/tcp), C(/proc/net/tcp6), C(/proc/net/udp) and C(/proc/net/udp6) on the target and returns every
+    listening socket, that is every TCP socket in the C(LISTEN) state and every bound UDP socket that is not connected.
   - Each socket is classed as V(loopback) (bound to 127.0.0.0/8, C(::1) or an IPv4-mapped loopback address such as
     C(::ffff:127.0.0.1)) or V(exposed) (any other address, including the wildcards C(0.0.0.0) and C(::)).
   - Each socket is mapped to the processes holding it by scanning C(/proc/PID/fd).
-  - Can fail, naming every offending socket and its process, when a port in O(fail_on_exposed) is reachable beyond loopback,
-    for example a Gradio app started with C(server_name="0.0.0.0") on port 7860.
+  - Can fail, naming every offending socket and its process, when a port in O(fail_on_exposed) is reachable beyond
+    loopback, for example a Gradio app started with C(server_name="0.0.0.0") on port 7860.
   - Firewall-aware. With ufw enabled (see O(firewall)), each socket is also classed by who can reach it
     (RV(listeners[].exposure)) from ufw's rules in C(/etc/ufw/user.rules) and C(/etc/ufw/user6.rules) and its default
     incoming policy. V(loopback) - bound to loopback only. V(allowed) - exposed, and the firewall lets some networks
@@ -41,7 +40,8 @@ attributes:
 options:
   proc_root:
     description:
-      - Where procfs is mounted. The socket tables are read from C(PROC_ROOT/net/) and the processes from C(PROC_ROOT/PID/).
+      - Where procfs is mounted. The socket tables are read from C(PROC_ROOT/net/) and the processes from
+        C(PROC_ROOT/PID/).
       - Only change it for testing (a copied or fake tree) or to audit a chroot that has its own procfs mounted.
     type: path
     default: /proc
@@ -54,14 +54,15 @@ options:
     default: [tcp, udp]
   ports:
     description:
-      - Only return the sockets listening on these ports. RV(summary), RV(counts) and RV(exposed) then describe those sockets only.
+      - Only return the sockets listening on these ports. RV(summary), RV(counts) and RV(exposed) then describe those
+        sockets only.
       - If omitted or empty, every listening socket is returned.
     type: list
     elements: int
   fail_on_exposed:
     description:
-      - Ports that must never be reachable beyond loopback. The module fails, naming each socket, address, port and process, if
-        any socket of the selected O(protocols) listens on one of these ports on a non-loopback address.
+      - Ports that must never be reachable beyond loopback. The module fails, naming each socket, address, port and
+        process, if any socket of the selected O(protocols) listens on one of these ports on a non-loopback address.
       - Checked against every socket of the selected O(protocols), whether or not O(ports) lists the port.
     type: list
     elements: int
@@ -106,12 +107,12 @@ options:
         elements: str
         default: []
 notes:
-  - Without root, the processes of other users cannot be seen; their sockets are still listed, with empty RV(listeners[].pids)
-    and RV(listeners[].processes). Processes in another PID namespace are not seen either.
+  - Without root, the processes of other users cannot be seen; their sockets are still listed, with empty
+    RV(listeners[].pids) and RV(listeners[].processes). Processes in another PID namespace are not seen either.
   - The tables describe the network namespace the module runs in. Sockets inside a container's own network namespace are
     not listed; ports a container runtime publishes on the host are, as the sockets of its proxy process.
-  - A socket on C(::) may or may not accept IPv4 connections too (C(IPV6_V6ONLY)); the tables do not say. Either way it is
-    exposed, and it is judged against the IPv4 and the IPv6 rules.
+  - A socket on C(::) may or may not accept IPv4 connections too (C(IPV6_V6ONLY)); the tables do not say. Either way it
+    is exposed, and it is judged against the IPv4 and the IPv6 rules.
   - The firewall classification reads ufw's configuration files, not the kernel's tables. It errs on the side of
     exposure. An allowing rule counts even when it only applies on one interface, to one destination address or from
     one source port; a blocking rule only counts when it applies to every interface, destination and source port.
@@ -154,7 +155,8 @@ EXAMPLES = r"""
 
 - name: Show who can reach it
   ansible.builtin.debug:
-    msg: "{{ gradio.listeners | map(attribute='exposure') | list }} from {{ gradio.listeners | map(attribute='allowed_from') | list }}"
+    msg: "{{ gradio.listeners | map(attribute='exposure') | list }}
+      from {{ gradio.listeners | map(attribute='allowed_from') | list }}"
 
 - name: Check the app ports without failing the play
   ansible.builtin.assert:
@@ -182,8 +184,8 @@ listeners:
       sample: ipv4
     address:
       description:
-        - The local address, normalized. An IPv4-mapped IPv6 address (C(::ffff:a.b.c.d)) is shown as the IPv4 address and
-          RV(listeners[].mapped) is V(true).
+        - The local address, normalized. An IPv4-mapped IPv6 address (C(::ffff:a.b.c.d)) is shown as the IPv4 address
+          and RV(listeners[].mapped) is V(true).
       type: str
       sample: 0.0.0.0
     port:
@@ -195,7 +197,8 @@ listeners:
       type: bool
       sample: false
     wildcard:
-      description: Whether the address is C(0.0.0.0) or C(::) (or its IPv4-mapped form), that is every address of the host.
+      description: Whether the address is C(0.0.0.0) or C(::) (or its IPv4-mapped form), that is every
+        address of the host.
       type: bool
       sample: true
     scope:
@@ -225,8 +228,8 @@ listeners:
     exposure:
       description:
         - Who can reach the socket. V(loopback) - this host only. V(allowed) - the networks in
-          RV(listeners[].allowed_from). V(blocked) - nobody through the enabled firewall. V(everyone) - anyone, because a
-          firewall rule allows any source or because no firewall is enabled (or O(firewall=none)).
+          RV(listeners[].allowed_from). V(blocked) - nobody through the enabled firewall. V(everyone) - anyone, because
+          a firewall rule allows any source or because no firewall is enabled (or O(firewall=none)).
       type: str
       choices: [loopback, allowed, blocked, everyone]
       sample: allowed
@@ -241,7 +244,8 @@ summary:
   description: One line for humans; it names the exposed sockets (at most 10) with their processes (C(?) if unknown).
   returned: success
   type: str
-  sample: "5 listening sockets: 2 loopback-only, 3 exposed (0.0.0.0:7860 python3, [::]:22 sshd, 0.0.0.0:5353/udp avahi-daemon)"
+  sample: "5 listening sockets: 2 loopback-only, 3 exposed (0.0.0.0:7860 python3, [::]:22 sshd,
+    0.0.0.0:5353/udp avahi-daemon)"
 firewall:
   description: The firewall whose rules classified the sockets, and its state.
   returned: success

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-
 DOCUMENTATION = r"""
 module: ufw_rules
 short_description: Make ufw's inbound rules exactly a declared allowlist, without locking the controller out
@@ -14,9 +13,9 @@ description:
   - Declares ufw's incoming rules as a list of ports, each with the source networks allowed to reach it, and brings
     ufw there with C(ufw) commands. Also sets the default incoming and outgoing policies, the logging level and
     enables the firewall.
-  - Every rule the module writes carries a ufw comment that starts with O(tag) (V(aiguard), then a colon and the rule's own comment), which
-    is how it knows the rules it owns. With O(purge), owned rules that are no longer declared are deleted; rules it
-    does not own are reported in RV(unowned) and only deleted with O(purge_unowned).
+  - Every rule the module writes carries a ufw comment that starts with O(tag) (V(aiguard), then a colon and the rule's
+    own comment), which is how it knows the rules it owns. With O(purge), owned rules that are no longer declared are
+    deleted; rules it does not own are reported in RV(unowned) and only deleted with O(purge_unowned).
   - The rules are read from C(/etc/ufw/user.rules) and C(/etc/ufw/user6.rules), where ufw writes each rule with its
     comment whether or not the firewall is active.
   - Lockout guard. Before changing anything, the module works out whether a new SSH connection from the controller
@@ -214,7 +213,8 @@ added:
     rule:
       description: The rule as a ufw command line.
       type: str
-      sample: "ufw allow in proto tcp from 198.51.100.7/32 to 0.0.0.0/0 port 7860 comment 'aiguard: gradio for the analysts'"
+      sample: "ufw allow in proto tcp from 198.51.100.7/32 to 0.0.0.0/0 port 7860
+        comment 'aiguard: gradio for the analysts'"
   sample: []
 updated:
   description: Rules whose action or comment changed (ufw updates them in place), with the same keys as RV(added).
@@ -241,7 +241,8 @@ unowned:
   elements: dict
   sample: []
 rules:
-  description: Every rule once the change is applied (or would be, in check mode), in ufw's order, same keys as RV(added).
+  description: Every rule once the change is applied (or would be, in check mode), in ufw's order, same
+    keys as RV(added).
   returned: success
   type: list
   elements: dict
@@ -419,10 +420,10 @@ def main() -> None:
     expected = {(rule.key, rule.action, rule.comment) for rule in plan.final}
     actual = {(rule.key, rule.action, rule.comment) for rule in after.rules}
     if expected != actual:
+        missing = sorted(r.text for r in plan.final if (r.key, r.action, r.comment) not in actual)
+        unexpected = sorted(r.text for r in after.rules if (r.key, r.action, r.comment) not in expected)
         module.fail_json(
-            msg="ufw's rules are not what was planned after applying: missing "
-            f"{sorted(rule_text for rule_text in (r.text for r in plan.final if (r.key, r.action, r.comment) not in actual))}, "
-            f"unexpected {sorted(r.text for r in after.rules if (r.key, r.action, r.comment) not in expected)}",
+            msg=f"ufw's rules are not what was planned after applying: missing {missing}, unexpected {unexpected}",
             **result,
         )
     module.exit_json(**result)

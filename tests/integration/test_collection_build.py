@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
-import shutil
 import tarfile
 from pathlib import Path
 
@@ -90,7 +90,8 @@ def shipped(tarball, kind):
 
 def test_tarball_holds_the_collection_and_not_the_dev_tree(outside):
     names = members(outside["tarball"])
-    manifest = json.loads(tarfile.open(outside["tarball"]).extractfile("MANIFEST.json").read())
+    with tarfile.open(outside["tarball"]) as tar:
+        manifest = json.loads(tar.extractfile("MANIFEST.json").read())
     assert manifest["collection_info"]["version"] == GALAXY["version"]
     assert manifest["collection_info"]["dependencies"] == GALAXY["dependencies"]
     assert "meta/runtime.yml" in names and "playbooks/site.yml" in names

@@ -73,7 +73,7 @@ def test_port_in_use_stops_before_creating_anything(inventory):
 
 
 def test_name_taken_by_a_foreign_container(inventory):
-    inv, _ = inventory
+    inv, _port = inventory
     assert podman("create", "--name", NAME, "localhost/aiguard-debian:bookworm", "true").returncode == 0
     proc = lab(inv, "up")
     assert proc.returncode != 0
@@ -86,7 +86,7 @@ def test_name_taken_by_a_foreign_container(inventory):
 
 def test_podman_missing_and_not_installable(inventory, tmp_path):
     """A PATH without podman and without apt-get: the script says what to install."""
-    inv, _ = inventory
+    inv, _port = inventory
     bindir = tmp_path / "bin"
     bindir.mkdir()
     for d in ("/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"):
@@ -126,7 +126,8 @@ def test_host_that_cannot_be_created_rolls_back_the_run(tmp_path):
     (inv / "hosts.yml").write_text(
         "all:\n  hosts:\n"
         f"    {NAME}:\n      lab_image: localhost/aiguard-labapp:bookworm\n      lab_network: aiguard-labtest\n"
-        f"    {second}:\n      lab_image: localhost/aiguard-labtest-no-such-image:none\n      lab_network: aiguard-labtest\n"
+        f"    {second}:\n      lab_image: localhost/aiguard-labtest-no-such-image:none\n"
+        "      lab_network: aiguard-labtest\n"
     )
     try:
         proc = lab(inv, "up")

@@ -89,7 +89,7 @@ def test_chain_validates_against_pebbles_root(client, target):
     assert "Verify return code: 0 (ok)" in out.stdout
 
 
-@pytest.mark.parametrize("target", ACME_HOSTS + [SELFSIGNED])
+@pytest.mark.parametrize("target", [*ACME_HOSTS, SELFSIGNED])
 @pytest.mark.parametrize(
     ("version", "accepted"), [("-tls1_3", True), ("-tls1_2", True), ("-tls1_1", False), ("-tls1", False)]
 )
@@ -114,7 +114,7 @@ def test_site_is_served_over_https(client, target):
     assert curl(client, f"https://{name}/", "--cacert", ROOT) == "401"
 
 
-@pytest.mark.parametrize("target", ACME_HOSTS + [SELFSIGNED])
+@pytest.mark.parametrize("target", [*ACME_HOSTS, SELFSIGNED])
 def test_http_redirects_to_https(client, target):
     name = fqdn(target)
     assert curl(client, f"http://{name}/some/page?x=1") == f"301 https://{name}/some/page?x=1"
@@ -207,7 +207,7 @@ def test_renewal_runs_the_deploy_hook_and_nginx_serves_the_new_certificate(node,
     assert out.rc == 0, out.stdout + out.stderr
     assert "aiguard-certbot" in node.check_output("journalctl -t aiguard-certbot --no-pager -n 5")
     # Old workers finish their connections after a reload; new ones serve the new certificate.
-    for _ in range(20):
+    for _attempt in range(20):
         if served_serial(client, target) != before:
             break
         time.sleep(0.5)

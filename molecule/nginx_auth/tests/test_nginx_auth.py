@@ -59,11 +59,11 @@ class Front:
         text = text[: text.rindex("__rc=")]
         if rc == 52 or not text.startswith("HTTP/"):  # empty reply: the connection was closed
             return Response(0, {}, text)
-        head, _, body = text.replace("\r\n", "\n").partition("\n\n")
+        head, _blank, body = text.replace("\r\n", "\n").partition("\n\n")
         lines = head.split("\n")
         headers = {}
         for line in lines[1:]:
-            name, _, value = line.partition(":")
+            name, _colon, value = line.partition(":")
             headers.setdefault(name.strip().lower(), value.strip())
         return Response(int(lines[0].split()[1]), headers, body)
 
@@ -198,12 +198,20 @@ def test_gradio_queue_streams_through_the_proxy(front):
     auth = f"-u {ALICE[0]}:{ALICE[1]} -H 'Host: {STUDIO}' -A {shlex.quote(BROWSER)}"
     script = f"""
 set -e
-echo iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg== | base64 -d > /tmp/p.png
-python3 -c "import wave; w = wave.open('/tmp/v.wav', 'wb'); w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000); w.writeframes(bytes(1600)); w.close()"
+echo iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg== |
+  base64 -d > /tmp/p.png
+python3 -c "
+import wave
+with wave.open('/tmp/v.wav', 'wb') as w:
+    w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000); w.writeframes(bytes(1600))"
 up() {{ curl -fsS {auth} -F files=@$1 {base}/upload | python3 -c 'import json,sys;print(json.load(sys.stdin)[0])'; }}
 img=$(up /tmp/p.png); voice=$(up /tmp/v.wav)
-payload=$(python3 -c 'import json,sys;print(json.dumps({{"data":[{{"path":sys.argv[1],"meta":{{"_type":"gradio.FileData"}}}},{{"path":sys.argv[2],"meta":{{"_type":"gradio.FileData"}}}},"hello"]}}))' "$img" "$voice")
-event=$(curl -fsS {auth} -H 'Content-Type: application/json' -d "$payload" {base}/call/predict | python3 -c 'import json,sys;print(json.load(sys.stdin)["event_id"])')
+payload=$(python3 -c '
+import json, sys
+files = [{{"path": path, "meta": {{"_type": "gradio.FileData"}}}} for path in sys.argv[1:]]
+print(json.dumps({{"data": [*files, "hello"]}}))' "$img" "$voice")
+event=$(curl -fsS {auth} -H 'Content-Type: application/json' -d "$payload" {base}/call/predict |
+  python3 -c 'import json,sys;print(json.load(sys.stdin)["event_id"])')
 curl -fsS -N --max-time 60 {auth} {base}/call/predict/$event
 """
     out = front.client.run(script)

@@ -50,12 +50,20 @@ def test_gradio_streams_queued_output(node):
     script = r"""
 set -e
 base=http://127.0.0.1:7860/gradio_api
-python3 -c "import wave; w = wave.open('/tmp/v.wav', 'wb'); w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000); w.writeframes(bytes(1600)); w.close()"
-echo iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg== | base64 -d > /tmp/p.png
+python3 -c "
+import wave
+with wave.open('/tmp/v.wav', 'wb') as w:
+    w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000); w.writeframes(bytes(1600))"
+echo iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg== |
+  base64 -d > /tmp/p.png
 img=$(curl -fsS -F files=@/tmp/p.png $base/upload | python3 -c 'import json,sys;print(json.load(sys.stdin)[0])')
 voice=$(curl -fsS -F files=@/tmp/v.wav $base/upload | python3 -c 'import json,sys;print(json.load(sys.stdin)[0])')
-payload=$(python3 -c 'import json,sys;print(json.dumps({"data":[{"path":sys.argv[1],"meta":{"_type":"gradio.FileData"}},{"path":sys.argv[2],"meta":{"_type":"gradio.FileData"}},"hello lab"]}))' "$img" "$voice")
-event=$(curl -fsS -H 'Content-Type: application/json' -d "$payload" $base/call/predict | python3 -c 'import json,sys;print(json.load(sys.stdin)["event_id"])')
+payload=$(python3 -c '
+import json, sys
+files = [{"path": path, "meta": {"_type": "gradio.FileData"}} for path in sys.argv[1:]]
+print(json.dumps({"data": [*files, "hello lab"]}))' "$img" "$voice")
+event=$(curl -fsS -H 'Content-Type: application/json' -d "$payload" $base/call/predict |
+  python3 -c 'import json,sys;print(json.load(sys.stdin)["event_id"])')
 curl -fsS -N --max-time 60 $base/call/predict/$event
 """
     out = node.run(script)

@@ -3,8 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """``python3 -m uploadscan``: the host-side command."""
 
-import sys
-
 from .cli import cli
 
-sys.exit(cli())
+if __name__ == "__main__":
+    # The command's exit status; this is the host-side command, not module code.
+    raise SystemExit(cli())

@@ -75,7 +75,7 @@ def nginx_blocks(text):
     """The directives of an nginx file: a list of (parameters, block or None), blocks nested."""
     stack, words = [[]], []
     for token in nginx_tokens(text):
-        if type(token) is Word:
+        if isinstance(token, Word):
             words.append(token)
         elif token == ";":
             stack[-1].append((words, None))

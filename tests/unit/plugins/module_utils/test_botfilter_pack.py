@@ -94,7 +94,7 @@ QUANTS = st.sampled_from(["", "", "", "?", "*", "+", "{1,2}"])
 def regexes(draw, depth=1):
     def sequence():
         pieces = []
-        for _ in range(draw(st.integers(1, 4))):
+        for _piece in range(draw(st.integers(1, 4))):
             if depth > 0 and draw(st.integers(0, 5)) == 0:
                 # At most "?" on a group: nested unbounded quantifiers, like
                 # (a+b*)*, backtrack exponentially in Python and in PCRE.
@@ -108,7 +108,7 @@ def regexes(draw, depth=1):
             text += "$"
         return text
 
-    return "|".join(sequence() for _ in range(draw(st.integers(1, 3))))
+    return "|".join(sequence() for _branch in range(draw(st.integers(1, 3))))
 
 
 @settings(max_examples=300, deadline=None)

@@ -21,7 +21,7 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 from ansible_collections.aiguard.hardening.plugins.module_utils import certbot as cb
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "certbot"
-NOW = datetime.datetime(2026, 11, 22, 12, 0, tzinfo=datetime.timezone.utc)
+NOW = datetime.datetime(2026, 11, 22, 12, 0, tzinfo=datetime.UTC)
 PEBBLE = "https://pebble.lab.test:14000/dir"
 _KEYS = {}
 

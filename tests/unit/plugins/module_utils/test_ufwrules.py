@@ -70,7 +70,7 @@ def test_parse_captured_rules():
         "port",
         "5432",
     ]
-    iface = [r for r in CURRENT if r.direction == "in_eth0"][0]
+    iface = next(r for r in CURRENT if r.direction == "in_eth0")
     assert iface.argv() == [
         "ufw",
         "allow",
@@ -88,7 +88,7 @@ def test_parse_captured_rules():
         "port",
         "53",
     ]
-    assert [r.argv() for r in CURRENT if r.proto == "any"][0] == [
+    assert next(r.argv() for r in CURRENT if r.proto == "any") == [
         "ufw",
         "allow",
         "in",
@@ -222,7 +222,7 @@ def test_port_parts_rejects(value):
 def test_rule_problems_name_the_variable_and_value(rules, messages):
     problems = u.rule_problems(rules, "x")
     assert len(problems) == len(messages), problems
-    for problem, message in zip(problems, messages):
+    for problem, message in zip(problems, messages, strict=True):
         assert message in problem
 
 
@@ -241,7 +241,9 @@ def test_tag_problem(tag, ok):
 
 def test_desired_rules_expand_sources_and_families():
     desired = u.desired_rules(DECLARED, "aiguard")
-    assert [r.text for r in desired] == [r.text for r in CURRENT if r.owned("aiguard") and r.family == u.IPV4][:1] + [
+    ssh_v4 = [r.text for r in CURRENT if r.owned("aiguard") and r.family == u.IPV4][:1]
+    assert [r.text for r in desired] == [
+        *ssh_v4,
         "ufw limit in proto tcp from 2001:db8:1::/48 to ::/0 port 22 comment 'aiguard: ssh'",
         "ufw allow in proto tcp from 0.0.0.0/0 to 0.0.0.0/0 port 80,443 comment 'aiguard: nginx front door'",
         "ufw allow in proto tcp from ::/0 to ::/0 port 80,443 comment 'aiguard: nginx front door'",
@@ -278,12 +280,12 @@ def texts(rules):
         # purge_unowned deletes the 10 rules added by hand too.
         (DECLARED, False, True, 0, 0, 10, 0),
         # Another comment or action updates in place.
-        ([dict(DECLARED[0], comment="admins")] + DECLARED[1:], True, False, 0, 2, 0, 0),
-        ([dict(DECLARED[0], action="allow")] + DECLARED[1:], True, False, 0, 2, 0, 0),
+        ([dict(DECLARED[0], comment="admins"), *DECLARED[1:]], True, False, 0, 2, 0, 0),
+        ([dict(DECLARED[0], action="allow"), *DECLARED[1:]], True, False, 0, 2, 0, 0),
         # A new source is added; the old one goes with purge.
-        ([dict(DECLARED[0], sources=["192.0.2.0/25", "2001:db8:1::/48"])] + DECLARED[1:], True, False, 1, 0, 1, 1),
+        ([dict(DECLARED[0], sources=["192.0.2.0/25", "2001:db8:1::/48"]), *DECLARED[1:]], True, False, 1, 0, 1, 1),
         # An unowned rule with the same identity is adopted (updated).
-        (DECLARED + [{"port": "3000:3010", "sources": ["203.0.113.0/24"]}], False, False, 0, 1, 0, 0),
+        ([*DECLARED, {"port": "3000:3010", "sources": ["203.0.113.0/24"]}], False, False, 0, 1, 0, 0),
     ],
 )
 def test_plan(declared, purge, purge_unowned, add, update, delete, stale):
