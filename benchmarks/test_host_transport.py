@@ -83,21 +83,52 @@ def main():
         key = os.path.join(tmp, "id_ed25519")
         sh("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key)
         try:
-            sh("podman", "run", "--detach", "--pull=never", f"--name={name}", "--systemd=always",
-               f"--volume={key}.pub:/root/.ssh/authorized_keys:ro", IMAGE, "/sbin/init")
-            address = sh("podman", "container", "inspect", "--format",
-                         "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name)
+            sh(
+                "podman",
+                "run",
+                "--detach",
+                "--pull=never",
+                f"--name={name}",
+                "--systemd=always",
+                f"--volume={key}.pub:/root/.ssh/authorized_keys:ro",
+                IMAGE,
+                "/sbin/init",
+            )
+            address = sh(
+                "podman",
+                "container",
+                "inspect",
+                "--format",
+                "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+                name,
+            )
             wait_for_ssh(address)
             rows = [
                 ("testinfra command, podman exec", time_testinfra(f"podman://{name}", args.commands)),
-                ("testinfra command, ssh + ControlPersist", time_testinfra(
-                    f"ssh://root@{address}", args.commands, ssh_identity_file=key, ssh_extra_args=SSH_OPTS,
-                    controlpersist=60, controlpath=os.path.join(tmp, "cm-%%C"))),
-                ("ansible task, podman connection", time_playbook(
-                    tmp, f"ansible_connection=containers.podman.podman ansible_host={name}", args.tasks)),
-                ("ansible task, ssh + pipelining", time_playbook(
-                    tmp, f"ansible_host={address} ansible_user=root ansible_ssh_private_key_file={key} "
-                    f"ansible_ssh_pipelining=true 'ansible_ssh_common_args={SSH_OPTS}'", args.tasks)),
+                (
+                    "testinfra command, ssh + ControlPersist",
+                    time_testinfra(
+                        f"ssh://root@{address}",
+                        args.commands,
+                        ssh_identity_file=key,
+                        ssh_extra_args=SSH_OPTS,
+                        controlpersist=60,
+                        controlpath=os.path.join(tmp, "cm-%%C"),
+                    ),
+                ),
+                (
+                    "ansible task, podman connection",
+                    time_playbook(tmp, f"ansible_connection=containers.podman.podman ansible_host={name}", args.tasks),
+                ),
+                (
+                    "ansible task, ssh + pipelining",
+                    time_playbook(
+                        tmp,
+                        f"ansible_host={address} ansible_user=root ansible_ssh_private_key_file={key} "
+                        f"ansible_ssh_pipelining=true 'ansible_ssh_common_args={SSH_OPTS}'",
+                        args.tasks,
+                    ),
+                ),
             ]
         finally:
             subprocess.run(["podman", "rm", "--force", "--time=2", name], capture_output=True, check=False)
