@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026, aiguard.hardening maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -51,7 +50,7 @@ def time_testinfra(spec, n, **kwargs):
     host = testinfra.get_host(spec, **kwargs)
     host.run("true")  # the first command opens the persistent connection
     start = time.monotonic()
-    for _ in range(n):
+    for _command in range(n):
         host.run("true")
     return (time.monotonic() - start) / n
 
