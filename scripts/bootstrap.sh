@@ -12,10 +12,11 @@ set -euo pipefail
 
 # podman and runc run the systemd test hosts, debootstrap builds their
 # images; the rest are podman's helpers and the tools the scripts call.
-# netavark and aardvark-dns give the test networks their name resolution.
+# netavark and aardvark-dns give the test networks their name resolution;
+# openssh-client is how Ansible and the tests reach the hosts.
 APT_PACKAGES=(podman runc debootstrap uidmap slirp4netns fuse-overlayfs
   netavark aardvark-dns catatonit containernetworking-plugins iptables
-  make git python3-venv python3-pip ca-certificates curl shellcheck)
+  openssh-client make git python3-venv python3-pip ca-certificates curl shellcheck)
 
 install_system() {
   local missing=() p
