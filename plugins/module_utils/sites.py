@@ -180,7 +180,7 @@ def _options(settings):
 
 
 def _sites(sites, settings):
-    """(filled sites, {index: (label, inherited keys)} of the sites that validate, problems of the spec and names)."""
+    """(filled sites, {index: (label, inherited keys)} of those that match the spec, problems of the spec and names)."""
     if not isinstance(sites, list):
         return [], {}, [f"{VAR} must be a list of sites, not {type(sites).__name__}"]
     filled, valid, found, seen = [], {}, [], {}
@@ -190,6 +190,8 @@ def _sites(sites, settings):
         if site is None:
             found += errors
             continue
+        # A site that matches the spec gets the other checks too, even with a bad name.
+        checkable = not errors
         name = site.get("name")
         if not isinstance(name, str) or not NAME_RE.match(name):
             errors.append(
@@ -208,7 +210,7 @@ def _sites(sites, settings):
                 site[key] = copy.deepcopy(settings[setting])
         if site.get("rate_limits") is None:
             site["rate_limits"] = {}
-        if not errors:
+        if checkable:
             valid[len(filled)] = (label, sorted(key for key in SITE_INHERITED if raw.get(key) is None))
         filled.append(site)
     return filled, valid, found

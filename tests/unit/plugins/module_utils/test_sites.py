@@ -294,6 +294,17 @@ def test_the_lab_sites_have_no_problem():
             id="bad-token",
         ),
         pytest.param(
+            [site(name="Studio!", client_max_body_size="50 m")],
+            {},
+            [
+                "nginx_auth_sites[0].name: 'Studio!' is not a valid site name; every site needs a unique name of "
+                "lower case letters, digits, '-' or '_' (at most 32 characters)",
+                "nginx_auth_sites[0].client_max_body_size: '50 m' is not an nginx size; use a number of bytes with "
+                "k, m or g, such as 50m",
+            ],
+            id="bad-name-and-more",
+        ),
+        pytest.param(
             [site(), site(upstream="127.0.0.1:7861")],
             {},
             [
