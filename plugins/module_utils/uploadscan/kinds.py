@@ -211,14 +211,20 @@ class UploadScanError(ValueError):
     """A bad input or a directory that cannot be used; the message says what to do."""
 
 
-_SIZE = re.compile(r"^\s*([0-9]+)\s*([kKmMgG]?)\s*$")
+# nginx's own size syntax (ngx_parse_size): digits and an optional unit, no
+# spaces. The one definition of it: nginx_auth's preflight checks
+# client_max_body_size with parse_size too.
+_SIZE = re.compile(r"([0-9]+)([kKmMgG]?)")
 
 
 def parse_size(text):
-    """An nginx size (``200m``, ``512k``, ``1g``, a number of bytes) in bytes; None for None, ``0`` or ``""``."""
+    """An nginx size (``200m``, ``512k``, ``1g``, a number of bytes) in bytes; None for None, ``0`` or ``""``.
+
+    The syntax is nginx's: ``^[0-9]+[kKmMgG]?$`` (an int is read as its digits).
+    """
     if text is None or text == "":
         return None
-    match = _SIZE.match(str(text))
+    match = _SIZE.fullmatch(str(text))
     if not match:
         raise UploadScanError(
             f"size {text!r} is not a size nginx understands, such as 200m, 512k, 1g or a number of bytes"

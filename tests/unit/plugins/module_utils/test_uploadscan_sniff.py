@@ -184,7 +184,7 @@ def test_bad_policies(args, message):
         us_verdict.Policy(**args)
 
 
-@pytest.mark.parametrize("text", ["20 parsecs", "1.5m", "-1", "1t"])
+@pytest.mark.parametrize("text", ["20 parsecs", "1.5m", "-1", "1t", " 200m", "200 m", "200m\n", "m"])
 def test_bad_sizes(text):
     with pytest.raises(us_kinds.UploadScanError, match="not a size nginx understands"):
         us_kinds.parse_size(text)
