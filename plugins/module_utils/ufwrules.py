@@ -350,6 +350,14 @@ def port_parts(value):
     return parts
 
 
+def single_port(value):
+    """A port spec that names one port (``22``, ``"22"``), as an int; ValueError if it does not."""
+    parts = port_parts(value)
+    if len(parts) != 1 or parts[0][0] != parts[0][1]:
+        raise ValueError("is a range or list, not one port")
+    return parts[0][0]
+
+
 def normalize_port(value):
     """A port spec as ufw writes it: ``22``, ``7860:7870``, ``80,443``."""
     return ",".join(f"{low}" if low == high else f"{low}:{high}" for low, high in port_parts(value))

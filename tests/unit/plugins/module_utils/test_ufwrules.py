@@ -195,6 +195,18 @@ def test_port_parts_rejects(value):
 
 
 @pytest.mark.parametrize(
+    ("value", "expected"),
+    [(22, 22), ("22", 22), (" 65535 ", 65535), ("80,443", None), ("8000:8100", None), (0, None), ("ssh", None)],
+)
+def test_single_port(value, expected):
+    if expected is None:
+        with pytest.raises(ValueError):
+            u.single_port(value)
+    else:
+        assert u.single_port(value) == expected
+
+
+@pytest.mark.parametrize(
     ("rules", "messages"),
     [
         (DECLARED, []),
