@@ -350,6 +350,14 @@ def port_parts(value):
     return parts
 
 
+def single_port(value):
+    """A port spec that names one port (``22``, ``"22"``), as an int; ValueError if it does not."""
+    parts = port_parts(value)
+    if len(parts) != 1 or parts[0][0] != parts[0][1]:
+        raise ValueError("is a range or list, not one port")
+    return parts[0][0]
+
+
 def normalize_port(value):
     """A port spec as ufw writes it: ``22``, ``7860:7870``, ``80,443``."""
     return ",".join(f"{low}" if low == high else f"{low}:{high}" for low, high in port_parts(value))
@@ -423,13 +431,17 @@ def tagged(tag, comment):
     return f"{tag}: {comment}" if comment else tag
 
 
-def desired_rules(rules, tag, ipv6=True):
-    """Expand validated rules into one Rule per family and source, duplicates merged.
+def expand_rules(rules, tag, ipv6=True, labels=None):
+    """Validated rules as ``(one Rule per family and source, conflicts)``, duplicates merged.
 
-    ``any`` becomes 0.0.0.0/0 and, with ipv6, ::/0.
-    Raises UfwError if two rules give the same rule different actions or comments.
+    ``any`` becomes 0.0.0.0/0 and, with ipv6, ::/0. A conflict is two rules
+    that give the same ufw rule different actions or comments: ufw keeps
+    one of them, so each is a message naming both, by ``labels[i]`` (default
+    ``rules[i]``), and saying what to merge.
     """
+    labels = labels or [f"rules[{index}]" for index in range(len(rules))]
     out = {}
+    conflicts = []
     for index, rule in enumerate(rules):
         proto = rule.get("proto", "tcp")
         port = normalize_port(rule["port"])
@@ -446,13 +458,21 @@ def desired_rules(rules, tag, ipv6=True):
                 )
                 seen = out.get(item.key)
                 if seen and (seen[0].action, seen[0].comment) != (item.action, item.comment):
-                    raise UfwError(
-                        f"rules[{seen[1]}] and rules[{index}] both cover {proto} port {port} from {net} but differ "
+                    conflicts.append(
+                        f"{labels[seen[1]]} and {labels[index]} both cover {proto} port {port} from {net} but differ "
                         f"in action or comment ({seen[0].action} {seen[0].comment!r}, {item.action} "
                         f"{item.comment!r}); ufw keeps one rule per port and source, so merge them"
                     )
                 out.setdefault(item.key, (item, index))
-    return [item for item, _index in out.values()]
+    return [item for item, _index in out.values()], conflicts
+
+
+def desired_rules(rules, tag, ipv6=True):
+    """``expand_rules``' rules; raises UfwError naming every conflict if there are any."""
+    desired, conflicts = expand_rules(rules, tag, ipv6)
+    if conflicts:
+        raise UfwError("; ".join(conflicts))
+    return desired
 
 
 # ------------------------------------------------------------------- plan

@@ -186,28 +186,34 @@ def test_lockout_guard_refuses_rules_that_drop_the_controller(one, host_of, clie
 
 
 @pytest.mark.parametrize(
-    ("extra", "message"),
+    ("extra", "messages"),
     [
+        # The role's model: every bad variable at once, each named. Every check
+        # and message is a unit test of the model
+        # (tests/unit/plugins/module_utils/test_ufwallowlist.py).
         (
-            {"ufw_allowlist_rules": [{"port": 7860, "sources": ["10.89.0.300"]}]},
-            "ufw_allowlist_rules[0].sources[0]: '10.89.0.300' is not an IPv4 or IPv6 address or network (CIDR)",
+            {
+                "ufw_allowlist_rules": [{"port": "7860:7850", "sources": ["10.89.0.300"]}],
+                "ufw_allowlist_admin_networks": ["10.89.0.1/16"],
+            },
+            [
+                "ufw_allowlist_admin_networks[0]: '10.89.0.1/16' has host bits set; the network is 10.89.0.0/16",
+                "ufw_allowlist_rules[0].port: '7860:7850' has the range 7860:7850 whose first port is not below "
+                "the last",
+                "ufw_allowlist_rules[0].sources[0]: '10.89.0.300' is not an IPv4 or IPv6 address or network (CIDR)",
+            ],
         ),
-        (
-            {"ufw_allowlist_rules": [{"port": "7860:7850", "sources": ["any"]}]},
-            "ufw_allowlist_rules[0].port: '7860:7850' has the range 7860:7850 whose first port is not below the last",
-        ),
-        (
-            {"ufw_allowlist_admin_networks": ["10.89.0.1/16"]},
-            "ufw_allowlist_admin_networks[0]: '10.89.0.1/16' has host bits set; the network is 10.89.0.0/16",
-        ),
-        ({"ufw_allowlist_kernel_settings": True}, "Set ufw_allowlist_kernel_settings: false"),
+        # A check of the host, not of the variables: /proc/sys is read-only here.
+        ({"ufw_allowlist_kernel_settings": True}, ["Set ufw_allowlist_kernel_settings: false"]),
     ],
 )
-def test_bad_variables_fail_in_preflight_and_change_nothing(one, host_of, converge, extra, message):
+def test_preflight_stops_bad_input_and_changes_nothing(one, host_of, converge, extra, messages):
+    # That the preflight is wired in: bad input stops the play before any
+    # change, with the message.
     node = host_of(one)
     before = rules_state(node)
     recap = converge("-e", json.dumps(extra), "--limit", one)
-    assert recap.rc != 0 and message in recap.output, recap.output
+    assert recap.rc != 0 and "; ".join(messages) in flat(recap.output), recap.output
     assert rules_state(node) == before
 
 

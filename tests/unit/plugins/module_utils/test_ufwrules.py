@@ -195,6 +195,18 @@ def test_port_parts_rejects(value):
 
 
 @pytest.mark.parametrize(
+    ("value", "expected"),
+    [(22, 22), ("22", 22), (" 65535 ", 65535), ("80,443", None), ("8000:8100", None), (0, None), ("ssh", None)],
+)
+def test_single_port(value, expected):
+    if expected is None:
+        with pytest.raises(ValueError):
+            u.single_port(value)
+    else:
+        assert u.single_port(value) == expected
+
+
+@pytest.mark.parametrize(
     ("rules", "messages"),
     [
         (DECLARED, []),
@@ -262,6 +274,47 @@ def test_desired_rules_merge_duplicates_and_refuse_conflicts():
             [{"port": "22", "sources": ["10.0.0.0/8"]}, {"port": "22", "sources": ["10.0.0.0/8"], "action": "limit"}],
             "t",
         )
+
+
+@pytest.mark.parametrize(
+    ("rules", "labels", "count", "conflicts"),
+    [
+        (
+            [{"port": "22", "sources": ["10.0.0.0/8"]}, {"port": 22, "sources": ["10.0.0.5/32", "10.0.0.0/8"]}],
+            None,
+            2,
+            [],
+        ),
+        (
+            [
+                {"port": "22", "sources": ["10.0.0.0/8", "any"], "action": "limit"},
+                {"port": "22", "sources": ["10.0.0.0/8"]},
+                {"port": "22", "sources": ["any"], "comment": "all"},
+            ],
+            ["ssh", "mine[0]", "mine[1]"],
+            3,
+            [
+                "ssh and mine[0] both cover tcp port 22 from 10.0.0.0/8 but differ in action or comment "
+                "(limit 't', allow 't'); ufw keeps one rule per port and source, so merge them",
+                "ssh and mine[1] both cover tcp port 22 from 0.0.0.0/0 but differ in action or comment "
+                "(limit 't', allow 't: all'); ufw keeps one rule per port and source, so merge them",
+                "ssh and mine[1] both cover tcp port 22 from ::/0 but differ in action or comment "
+                "(limit 't', allow 't: all'); ufw keeps one rule per port and source, so merge them",
+            ],
+        ),
+        # Another protocol or port is another ufw rule.
+        (
+            [{"port": "53", "sources": ["any"]}, {"port": "53", "proto": "udp", "sources": ["any"], "comment": "dns"}],
+            None,
+            4,
+            [],
+        ),
+    ],
+)
+def test_expand_rules_names_every_conflict(rules, labels, count, conflicts):
+    desired, found = u.expand_rules(rules, "t", labels=labels)
+    assert found == conflicts
+    assert len(desired) == count  # one rule per family and source, the first of a conflict kept
 
 
 def texts(rules):
