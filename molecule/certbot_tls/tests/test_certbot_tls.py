@@ -19,6 +19,9 @@ testinfra_group = "ai_apps"
 CLIENT = "aiguard-certbot-tls-pebble"
 ACME_HOSTS = ["aiguard-certbot-tls-bookworm", "aiguard-certbot-tls-trixie"]
 SELFSIGNED = "aiguard-certbot-tls-selfsigned"
+OWNCA = "aiguard-certbot-tls-ownca"
+# The internal CA that prepare.yml makes on the client for the ownca target.
+OWNCA_CA = "/etc/aiguard-test-ownca/ca.crt"
 ROOT = "/tmp/pebble-root.pem"
 # A current desktop browser: curl's own user agent is dropped by nginx_auth's bot filter.
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
@@ -89,7 +92,7 @@ def test_chain_validates_against_pebbles_root(client, target):
     assert "Verify return code: 0 (ok)" in out.stdout
 
 
-@pytest.mark.parametrize("target", [*ACME_HOSTS, SELFSIGNED])
+@pytest.mark.parametrize("target", [*ACME_HOSTS, SELFSIGNED, OWNCA])
 @pytest.mark.parametrize(
     ("version", "accepted"), [("-tls1_3", True), ("-tls1_2", True), ("-tls1_1", False), ("-tls1", False)]
 )
@@ -114,7 +117,7 @@ def test_site_is_served_over_https(client, target):
     assert curl(client, f"https://{name}/", "--cacert", ROOT) == "401"
 
 
-@pytest.mark.parametrize("target", [*ACME_HOSTS, SELFSIGNED])
+@pytest.mark.parametrize("target", [*ACME_HOSTS, SELFSIGNED, OWNCA])
 def test_http_redirects_to_https(client, target):
     name = fqdn(target)
     assert curl(client, f"http://{name}/some/page?x=1") == f"301 https://{name}/some/page?x=1"
@@ -283,43 +286,21 @@ def test_bad_variable_changes_nothing(converge, host_of):
     assert node.check_output(state) == before
 
 
-def test_internal_ca_mode_with_rsa_keys(converge, client, host_of):
-    # ownca with RSA keys on the self-signed target: the chain validates against the
-    # internal CA alone, nginx serves an RSA key, then the target goes back to self-signed.
-    client.check_output(
-        "openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj '/CN=aiguard test internal CA'"
-        " -keyout /tmp/ownca.key -out /tmp/ownca.crt"
-        " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>&1"
-    )
-    ownca = {
-        "certbot_tls_mode": "ownca",
-        "certbot_tls_key_type": "rsa",
-        "certbot_tls_rsa_key_size": 3072,
-        "certbot_tls_ownca_certificate": client.file("/tmp/ownca.crt").content_string,
-        "certbot_tls_ownca_privatekey": client.file("/tmp/ownca.key").content_string,
-    }
-    limit = f"{SELFSIGNED},{CLIENT}"
-    recap = converge("--limit", limit, "-e", json.dumps(ownca))
+def test_internal_ca_mode_with_rsa_keys(client, host_of):
+    # The ownca target (group_vars/ownca_sites.yml): the chain validates against the
+    # internal CA alone, and nginx serves the RSA key of the size asked for.
+    out = s_client(client, OWNCA, "-CAfile", OWNCA_CA, "-verify_return_error", "-verify_hostname", fqdn(OWNCA))
+    assert out.rc == 0 and "Verify return code: 0 (ok)" in out.stdout, out.stdout
+    assert "aiguard.hardening internal CA" in out.stdout
+    assert re.search(r"Server public key is 3072 bit|Peer signature type: RSA", out.stdout), out.stdout
+    chain = host_of(OWNCA).file("/etc/ssl/aiguard/studio/chain.pem").content_string.strip()
+    assert chain == client.file(OWNCA_CA).content_string.strip()
+
+
+def test_internal_ca_host_switches_to_selfsigned(converge, client):
+    # A change of mode on a converged host (the scenario's last test: the host stays self-signed).
+    recap = converge("--limit", f"{OWNCA},{CLIENT}", "-e", json.dumps({"certbot_tls_mode": "selfsigned"}))
     assert recap.rc == 0, recap.output
-    try:
-        out = s_client(
-            client,
-            SELFSIGNED,
-            "-CAfile",
-            "/tmp/ownca.crt",
-            "-verify_return_error",
-            "-verify_hostname",
-            fqdn(SELFSIGNED),
-        )
-        assert out.rc == 0 and "Verify return code: 0 (ok)" in out.stdout, out.stdout
-        assert "aiguard.hardening internal CA" in out.stdout
-        assert re.search(r"Server public key is 3072 bit|Peer signature type: RSA", out.stdout), out.stdout
-        node = host_of(SELFSIGNED)
-        assert (
-            node.file("/etc/ssl/aiguard/studio/chain.pem").content_string.strip()
-            == client.file("/tmp/ownca.crt").content_string.strip()
-        )
-    finally:
-        assert converge("--limit", limit).rc == 0
-    out = s_client(client, SELFSIGNED)
+    out = s_client(client, OWNCA)
     assert "aiguard.hardening self-signed" in out.stdout, out.stdout
+    assert s_client(client, OWNCA, "-CAfile", OWNCA_CA, "-verify_return_error").rc != 0
