@@ -26,10 +26,13 @@ description:
     V(allowed) - none of these. Every verdict comes with a reason a person understands.
   - With O(action=quarantine) every flagged file that was read (not V(not_regular) or V(unreadable)) is moved into
     O(quarantine_dir), created with mode 0700, as C(ID.data) (mode 0400) beside C(ID.json), a record with its sha256,
-    original path, owner, mode, detected type, verdict, reason and time. Nothing is ever deleted.
+    original path, the scanned directory it was found under, owner, mode, detected type, verdict, reason and time.
+    Nothing is ever deleted.
   - O(action=release) puts the files of O(release_ids) back where they were, with their owner and mode without exec
     bits, and keeps the record as C(ID.released.json). A released file keeps its place in later scans while its
-    content (sha256) is unchanged.
+    content (sha256) is unchanged. The original path is opened one directory at a time from the scanned directory,
+    never through a symbolic link, so a directory replaced by a link since the file was quarantined makes the release
+    fail instead of writing elsewhere.
   - Never follows symbolic links (directories are walked through their file descriptors, files opened with
     C(O_NOFOLLOW)); does not enter other filesystems unless O(one_filesystem=false); reads at most O(window) bytes of
     each file, and the whole file only to hash one it moves.
@@ -70,7 +73,8 @@ options:
   release_ids:
     description:
       - Ids of quarantined files to release, as RV(files[].quarantine_id) returned them. Fails if the original path is
-        taken again or its directory is gone; an id released already is skipped.
+        taken again, its directory is gone, a directory on the way is a symbolic link, or the path is not under the
+        scanned directory it was quarantined from; an id released already is skipped.
     type: list
     elements: str
   allowed_types:

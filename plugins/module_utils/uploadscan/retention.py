@@ -11,7 +11,7 @@ import time
 
 from .kinds import UploadScanError
 from .quarantine import _utc
-from .walk import _OPEN_DIR
+from .walk import _OPEN_DIR, open_under
 
 # ---------------------------------------------------------------------------
 # Retention: the only code that deletes.
@@ -86,21 +86,9 @@ def _collect(dir_fd, dir_path, root_dev, one_filesystem, files, rel=()):
             files.append((rel, entry.name, f"{dir_path}/{entry.name}", st.st_size, st.st_mtime))
 
 
-def _open_rel(root_fd, rel):
-    """Open the subdirectory ``rel`` (a tuple of names) of ``root_fd`` without following links."""
-    fd = os.dup(root_fd)
-    for part in rel:
-        try:
-            nxt = os.open(part, _OPEN_DIR, dir_fd=fd)
-        finally:
-            os.close(fd)
-        fd = nxt
-    return fd
-
-
 def _unlink_under(root_fd, rel, name):
     try:
-        fd = _open_rel(root_fd, rel)
+        fd = open_under(root_fd, rel)
     except OSError:
         return False
     try:

@@ -33,6 +33,28 @@ _OPEN_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | getattr
 _OPEN_DIR = os.O_RDONLY | os.O_NOFOLLOW | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
 
 
+def open_under(root_fd, parts):
+    """Open the directory ``parts`` (names, outermost first) under ``root_fd``, never following a link.
+
+    One component at a time, each opened from the one before with
+    ``O_NOFOLLOW | O_DIRECTORY`` as the walk enters a directory, so a symbolic
+    link or a file anywhere on the way fails (ELOOP or ENOTDIR) instead of
+    leading out of the tree. The OSError's ``filename`` is the path, relative
+    to the root, that failed. Returns a new descriptor the caller closes.
+    """
+    fd = os.dup(root_fd)
+    for depth, part in enumerate(parts):
+        try:
+            sub = os.open(part, _OPEN_DIR, dir_fd=fd)
+        except OSError as exc:
+            exc.filename = "/".join(parts[: depth + 1])
+            raise
+        finally:
+            os.close(fd)
+        fd = sub
+    return fd
+
+
 class Result(dict):
     """One file's result: path, verdict, type, mime, size, reason, action (and quarantine id)."""
 
@@ -83,6 +105,7 @@ class _Walk:
         self.list_allowed = list_allowed
         self.now = time.time() if now is None else now
         self.skip = frozenset(skip)
+        self.root = None  # the directory run() is walking
         self.newest = 0.0
         # For the quick test of the walk: the extensions (".ext") each allowed
         # type goes by, for the types whose markers _MARKER_SEARCH alone finds
@@ -114,6 +137,7 @@ class _Walk:
             raise UploadScanError(
                 f"cannot open directory {root}: {exc.strerror}; check it exists, is a directory and not a symbolic link"
             ) from None
+        self.root = root
         try:
             root_st = os.fstat(root_fd)
             self.root_dev = root_st.st_dev
