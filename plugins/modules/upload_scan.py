@@ -98,7 +98,8 @@ options:
   min_age:
     description:
       - Files modified less than this many seconds ago get the verdict V(pending) and are left alone, as they may
-        still be being written.
+        still be being written. A file whose modification time is in the future is aged from its last change (its
+        ctime) instead, so it is judged once it has been left alone this long.
     type: int
     default: 0
   one_filesystem:

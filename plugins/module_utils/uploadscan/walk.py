@@ -33,6 +33,21 @@ _OPEN_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | getattr
 _OPEN_DIR = os.O_RDONLY | os.O_NOFOLLOW | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
 
 
+def changed_at(st, now):
+    """When the file of ``st`` last changed, as far as ``now`` can tell: the age min_age and retention go by.
+
+    Its mtime, unless that is in the future (set with ``touch -d`` or by a
+    clock that is ahead), which would make the file look new until then, and
+    so never scanned or expired. Then its ctime, which only the kernel sets
+    (the ``utime`` that set the mtime changed it), and never later than
+    ``now``.
+    """
+    mtime = st.st_mtime
+    if mtime <= now:
+        return mtime
+    return min(st.st_ctime, now)
+
+
 def open_under(root_fd, parts):
     """Open the directory ``parts`` (names, outermost first) under ``root_fd``, never following a link.
 
@@ -257,7 +272,7 @@ class _Walk:
                             if (
                                 fst.st_ino != entry.inode()
                                 or fst.st_mode & 0o170000 != _S_IFREG
-                                or (min_age and now - mtime < min_age)
+                                or (min_age and now - mtime < min_age and now - changed_at(fst, now) < min_age)
                             ):
                                 self._unsettled(f"{dir_path}/{name}", fst, entry.inode())
                                 continue
@@ -379,10 +394,12 @@ class _Walk:
         if fst.st_ino != inode or fst.st_mode & 0o170000 != _S_IFREG:
             self.report(path, CHANGED, "replaced by another file during the scan; left for the next scan", fst.st_size)
         else:
+            ahead = " (its modification time is in the future)" if fst.st_mtime > self.now else ""
             self.report(
                 path,
                 PENDING,
-                f"modified less than {self.policy.min_age}s ago, maybe still being written; checked by a later scan",
+                f"modified less than {self.policy.min_age}s ago{ahead}, maybe still being written; checked by a later"
+                " scan",
                 fst.st_size,
             )
 

@@ -112,6 +112,36 @@ def test_expire_by_age_and_cap(tmp_path):
     assert root.exists()
 
 
+DAY = 86400
+
+
+@pytest.mark.parametrize(
+    ("files", "days", "cap", "expired_at", "deleted"),
+    [
+        # A modification time in the future is aged from the file's last
+        # change (ctime), so it expires like the others instead of never.
+        ({"future.wav": 3650 * DAY}, 7, None, 8 * DAY, ["future.wav"]),
+        ({"future.wav": 3650 * DAY}, 7, None, 0, []),
+        ({"future.wav": 3650 * DAY, "dir/future.wav": 3650 * DAY}, 7, None, 8 * DAY, ["dir/future.wav", "future.wav"]),
+        # Under a size cap it is not kept as the newest file forever: here it
+        # last changed before b.wav's (past) modification time.
+        ({"future.wav": 3650 * DAY, "b.wav": DAY}, 7, 100, 2 * DAY, ["future.wav"]),
+    ],
+    ids=["by-age", "not-yet", "in-a-subdirectory", "by-cap"],
+)
+def test_expire_with_modification_times_in_the_future(tmp_path, files, days, cap, expired_at, deleted):
+    now = time.time()
+    root = tmp_path / "outputs"
+    root.mkdir()
+    for rel, mtime in files.items():
+        (root / rel).parent.mkdir(exist_ok=True)
+        (root / rel).write_bytes(b"x" * 100)
+        os.utime(root / rel, (now + mtime, now + mtime))
+    gone, _kept = us_retention.expire(str(root), days, max_bytes=cap, now=now + expired_at)
+    assert sorted(os.path.relpath(d[0], root) for d in gone) == deleted
+    assert sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) == sorted(set(files) - set(deleted))
+
+
 def test_expire_never_follows_links(tmp_path):
     now = time.time()
     root = tmp_path / "up"

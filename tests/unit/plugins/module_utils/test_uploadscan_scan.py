@@ -10,6 +10,7 @@ import os
 import shutil
 import stat
 import subprocess
+import time
 
 import pytest
 from uploadscan_samples import (
@@ -267,6 +268,34 @@ def test_pending_files_wait_for_min_age(tree):
     counts, results = us_scan.scan([str(tree / "uploads")], us_verdict.Policy(min_age=3600))
     assert counts[us_kinds.PENDING] == 4 and counts["flagged"] == 0
     assert "maybe still being written" in results[0]["reason"]
+
+
+HOUR, YEAR = 3600, 365 * 86400
+
+
+@pytest.mark.parametrize(
+    ("mtime", "scanned_at", "verdict"),
+    [
+        (-2 * HOUR, 0, us_kinds.EXECUTABLE),
+        (0, 0, us_kinds.PENDING),
+        # A modification time in the future (touch -d, a clock ahead) says
+        # nothing about when the file was written: it is aged from its last
+        # change (ctime, which only the kernel sets), so it waits min_age
+        # once, never until that future comes.
+        (10 * YEAR, 0, us_kinds.PENDING),
+        (10 * YEAR, 2 * HOUR, us_kinds.EXECUTABLE),
+        (60, 2 * HOUR, us_kinds.EXECUTABLE),
+    ],
+    ids=["old", "just-written", "future-just-changed", "future-changed-2h-ago", "a-minute-ahead"],
+)
+def test_min_age_with_modification_times_in_the_future(tree, mtime, scanned_at, verdict):
+    now = time.time()
+    up = tree / "uploads"
+    for path in up.rglob("*"):
+        os.utime(path, (now + mtime, now + mtime))
+    counts, results = us_scan.scan([str(up)], us_verdict.Policy(min_age=HOUR), now=now + scanned_at, list_allowed=True)
+    assert {r["path"]: r["verdict"] for r in results}[str(up / "avatar.php.mp4")] == verdict
+    assert counts[us_kinds.PENDING] == (4 if verdict == us_kinds.PENDING else 0)
 
 
 @pytest.mark.parametrize(
