@@ -317,6 +317,7 @@ from ansible_collections.aiguard.hardening.plugins.module_utils.uploadscan.kinds
     VERDICTS,
     UploadScanError,
     parse_size,
+    printable,
 )
 from ansible_collections.aiguard.hardening.plugins.module_utils.uploadscan.quarantine import (
     DATA_SUFFIX,
@@ -368,7 +369,7 @@ def main() -> None:
                 before_header=p["quarantine_dir"],
                 after_header="original paths",
                 before="".join(os.path.join(p["quarantine_dir"], r["id"] + DATA_SUFFIX) + "\n" for r in todo),
-                after="".join(r["original_path"] + "\n" for r in todo),
+                after="".join(printable(r["original_path"]) + "\n" for r in todo),
             )
         else:
             policy = Policy(
@@ -389,7 +390,7 @@ def main() -> None:
             diff.update(
                 before_header=", ".join(p["paths"]),
                 after_header=p["quarantine_dir"] or "",
-                before="".join(item["path"] + "\n" for item in moved),
+                before="".join(printable(item["path"]) + "\n" for item in moved),
                 after="".join(item.get("quarantine_path", new_path) + "\n" for item in moved),
             )
     except UploadScanError as exc:
