@@ -33,6 +33,9 @@ None, or leaving it out, means nginx_auth's default (so another role may pass
 ``bearer_sites``, ``sites_without_tokens``
     the sites (tokens included: ``no_log`` only) that get a bearer tokens file;
     the names of the sites without tokens (for display);
+``upload_auth``
+    ``{site name: {upload path: bearer|basic|none}}``, how each upload location
+    authenticates: as the API under an API path, else as the site;
 ``users``, ``present_users``, ``allowed_users``, ``logins``
     ``nginx_auth_users`` with defaults filled in (passwords included: ``no_log``
     only), the names of the present ones, ``{site name: users allowed there}``,
