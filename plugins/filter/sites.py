@@ -19,6 +19,9 @@ None, or leaving it out, means nginx_auth's default (so another role may pass
     the same without ``api_tokens``: what loops may show;
 ``names``
     the site names, in order;
+``identifiers``
+    ``{site name: its name in nginx variable and location names}`` (``-`` written
+    ``_``), unique: names that would meet there are refused;
 ``client_max_body_size``
     ``{site name: effective client_max_body_size}`` (the site's, or the global default);
 ``rate_limits``
@@ -44,7 +47,7 @@ None, or leaving it out, means nginx_auth's default (so another role may pass
     the per-site files of a configuration buffer, relative to it.
 
 Fails (naming every problem, never a token) when the sites do not match the
-argument spec, or a name is invalid or used twice. The other checks are
+argument spec, or a name is invalid or used twice, also as an identifier. The other checks are
 
     nginx_auth_sites | aiguard.hardening.nginx_auth_problems(<the same keywords>, tls_protocols=..., tls_ciphers=...)
 

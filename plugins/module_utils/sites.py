@@ -21,7 +21,8 @@ sites; its defaults are the role's defaults.
   ``upload_paths`` and ``client_max_body_size`` default to the role-wide
   values), and the derived facts (``Model``); raises ``SiteError`` when the
   input does not validate against the argument spec or a name is invalid or
-  used twice, because a model cannot be made of such input;
+  used twice (or twice as an nginx identifier, ``identifier``), because a
+  model cannot be made of such input;
 * ``problems``: every problem of the input, the argument spec's and the ones
   it cannot express, each naming the variable (``nginx_auth_sites[studio].upstream``)
   and the fix. Bearer tokens never appear in a message.
@@ -183,7 +184,7 @@ def _sites(sites, settings):
     """(filled sites, {index: (label, inherited keys)} of those that match the spec, problems of the spec and names)."""
     if not isinstance(sites, list):
         return [], {}, [f"{VAR} must be a list of sites, not {type(sites).__name__}"]
-    filled, valid, found, seen = [], {}, [], {}
+    filled, valid, found, seen, identifiers = [], {}, [], {}, {}
     for index, raw in enumerate(sites):
         label = _label(index, raw)
         site, errors = _validate(SITE_OPTIONS, raw, label)
@@ -202,8 +203,16 @@ def _sites(sites, settings):
             errors.append(
                 f"{VAR}[{index}].name: {name!r} is also the name of {VAR}[{seen[name]}]; every site needs a unique name"
             )
+        elif identifier(name) in identifiers:
+            other = identifiers[identifier(name)]
+            errors.append(
+                f"{VAR}[{index}].name: {name!r} and {VAR}[{other}].name {sites[other]['name']!r} become the same nginx "
+                f"identifier {identifier(name)!r} ('-' is written '_' in nginx variable names), so one site's bearer "
+                "tokens would open the other's API; rename one so that the names differ in more than '-' and '_'"
+            )
         else:
             seen[name] = index
+            identifiers[identifier(name)] = index
         found += errors
         for key, setting in SITE_INHERITED.items():
             if site.get(key) is None:
@@ -303,6 +312,7 @@ class Model:
             "sites": self.sites,
             "sites_shown": [{k: v for k, v in site.items() if k != "api_tokens"} for site in self.sites],
             "names": [site["name"] for site in self.sites],
+            "identifiers": {site["name"]: identifier(site["name"]) for site in self.sites},
             "client_max_body_size": {site["name"]: site["client_max_body_size"] for site in self.sites},
             "rate_limits": {site["name"]: self.rate_limits(site) for site in self.sites},
             "tls_sites": [site["name"] for site in tls],
@@ -339,6 +349,17 @@ def stale_users(allowed, files):
             if ":" in line and line.split(":", 1)[0] not in wanted:
                 out.append([name, line.split(":", 1)[0]])
     return out
+
+
+def identifier(name):
+    """The site's name in nginx variable and named-location names (``$aiguard_bearer_NAME``): '-' written '_'.
+
+    Site names are ``[a-z0-9][a-z0-9_-]*``; nginx variable names have no '-'.
+    Two names that differ only there would share a variable, and nginx lets
+    the last ``map`` of it win: the site model refuses them, so identifiers
+    are unique.
+    """
+    return name.replace("-", "_")
 
 
 def bearer_tokens_needed(site):

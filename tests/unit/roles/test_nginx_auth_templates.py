@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from ansible.errors import AnsibleFilterError
 from nginx_auth_render import TOKEN, auth_of, locations, render
 
 
@@ -59,3 +62,27 @@ def test_an_upload_under_an_api_path_keeps_the_upload_rules():
     assert "limit_req zone=aiguard_api_upload burst=4 nodelay;" in body
     assert "proxy_request_buffering off;" in body
     assert "error_page 401 = @aiguard_api_api_401;" in body
+
+
+@pytest.mark.parametrize(
+    ("names", "refused"),
+    [(("my-app", "myapp", "my-app2"), False), (("my-app", "my_app"), True)],
+    ids=["apart", "clash"],
+)
+def test_each_site_checks_its_own_tokens(names, refused):
+    """The variable a site's API locations check is the one its tokens file maps, and no other site's."""
+    given = [api_site(name=name) for name in names]
+    if refused:
+        # Both would map $aiguard_bearer_my_app, and nginx lets the last map win.
+        with pytest.raises(AnsibleFilterError, match="become the same nginx identifier 'my_app'"):
+            render("tokens.conf.j2", given)
+        return
+    tokens = render("tokens.conf.j2", given)
+    servers = render("site.conf.j2", given)
+    mapped = {}
+    for name, text in tokens.items():
+        [variable] = re.findall(r"^map \$http_authorization (\$\w+) \{$", text, re.M)
+        mapped[name] = variable
+    assert len(set(mapped.values())) == len(given)
+    for name, text in servers.items():
+        assert set(re.findall(r"if \((\$aiguard_bearer_\w+) = 0\)", text)) == {mapped[name]}

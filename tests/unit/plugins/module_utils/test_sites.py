@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,10 @@ API = {
 
 def site(**keys):
     return {"name": "studio", "upstream": "127.0.0.1:7860", **keys}
+
+
+def api(**keys):
+    return site(**{"name": "api", "upstream": "127.0.0.1:3002", "api_paths": ["/v1/"], "api_tokens": [TOKEN], **keys})
 
 
 def argument_spec():
@@ -235,6 +240,35 @@ def test_input_without_a_model_fails(sites_in, message):
     with pytest.raises(sites.SiteError) as error:
         sites.build(sites_in)
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("names", "clash"),
+    [
+        (["my-app", "my_app"], (1, "my_app", 0, "my-app", "my_app")),
+        (["a-_b", "studio", "a_-b"], (2, "a_-b", 0, "a-_b", "a__b")),
+        (["api", "api-"], None),
+        (["my-app", "myapp", "my-app2"], None),
+    ],
+)
+def test_names_that_become_the_same_nginx_identifier(names, clash):
+    """nginx variable names have no '-': the site's identifier writes it '_', so two names must not meet there."""
+    given = [api(name=name) for name in names]
+    if clash is None:
+        identifiers = sites.build(given, users=USERS).as_dict()["identifiers"]
+        assert list(identifiers) == names and len(set(identifiers.values())) == len(names)
+        assert all(re.fullmatch(r"[a-z0-9_]+", ident) for ident in identifiers.values())
+        return
+    index, name, other_index, other, ident = clash
+    expected = (
+        f"nginx_auth_sites[{index}].name: {name!r} and nginx_auth_sites[{other_index}].name {other!r} become the same "
+        f"nginx identifier {ident!r} ('-' is written '_' in nginx variable names), so one site's bearer tokens would "
+        "open the other's API; rename one so that the names differ in more than '-' and '_'"
+    )
+    with pytest.raises(sites.SiteError) as error:
+        sites.build(given, users=USERS)
+    assert expected in str(error.value)
+    assert problems(given) == [expected]
 
 
 def test_model_failure_never_shows_a_token():
@@ -512,10 +546,6 @@ API_UNDER_UPLOAD = (
     "and streaming; put the upload path under the API path instead (an upload path under an API path takes the "
     "API's auth and keeps the upload's rules), or rename one so that neither starts with the other"
 )
-
-
-def api(**keys):
-    return site(**{"name": "api", "upstream": "127.0.0.1:3002", "api_paths": ["/v1/"], "api_tokens": [TOKEN], **keys})
 
 
 # Overlapping paths: which are errors (the same location twice; an API path
