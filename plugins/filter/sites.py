@@ -19,6 +19,9 @@ None, or leaving it out, means nginx_auth's default (so another role may pass
     the same without ``api_tokens``: what loops may show;
 ``names``
     the site names, in order;
+``identifiers``
+    ``{site name: its name in nginx variable and location names}`` (``-`` written
+    ``_``), unique: names that would meet there are refused;
 ``client_max_body_size``
     ``{site name: effective client_max_body_size}`` (the site's, or the global default);
 ``rate_limits``
@@ -33,6 +36,9 @@ None, or leaving it out, means nginx_auth's default (so another role may pass
 ``bearer_sites``, ``sites_without_tokens``
     the sites (tokens included: ``no_log`` only) that get a bearer tokens file;
     the names of the sites without tokens (for display);
+``upload_auth``
+    ``{site name: {upload path: bearer|basic|none}}``, how each upload location
+    authenticates: as the API under an API path, else as the site;
 ``users``, ``present_users``, ``allowed_users``, ``logins``
     ``nginx_auth_users`` with defaults filled in (passwords included: ``no_log``
     only), the names of the present ones, ``{site name: users allowed there}``,
@@ -41,7 +47,7 @@ None, or leaving it out, means nginx_auth's default (so another role may pass
     the per-site files of a configuration buffer, relative to it.
 
 Fails (naming every problem, never a token) when the sites do not match the
-argument spec, or a name is invalid or used twice. The other checks are
+argument spec, or a name is invalid or used twice, also as an identifier. The other checks are
 
     nginx_auth_sites | aiguard.hardening.nginx_auth_problems(<the same keywords>, tls_protocols=..., tls_ciphers=...)
 

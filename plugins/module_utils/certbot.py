@@ -14,7 +14,8 @@ certbot_certificate module needs, and YAML does badly:
   host with certbot has it);
 * ``read_lineage``: both for one lineage name, or None when there is none;
 * ``plan``: ``none``, ``issue``, ``reissue`` or ``renew``, with the reasons;
-* ``certbot_argv``: the ``certbot certonly`` command for a plan;
+* ``certbot_argv``: the ``certbot certonly`` command for a plan, and
+  ``eab_config_text`` the file that gives it the EAB key off the command line;
 * ``failure_reason``: the part of certbot's output a person needs when it
   fails (the CA's problem per name, or certbot's own error).
 
@@ -303,11 +304,41 @@ class Options:
     certbot: str = "certbot"
 
 
-SECRET = "********"
+# The External Account Binding HMAC key never goes on certbot's command line,
+# which every local user can read (ps, /proc/PID/cmdline): the module writes
+# it to a file of mode 0600 that certbot reads with --config (as well as its
+# own cli.ini) and removes it afterwards. certbot keeps neither the key nor
+# the file's name in the renewal configuration. This stands for that file
+# in the command the module reports.
+EAB_CONFIG = "<temporary 0600 file with the EAB HMAC key>"
+# RFC 8555 gives the key base64url-encoded; some CAs show plain base64.
+_EAB_KEY = re.compile(r"[A-Za-z0-9_\-+/]+={0,2}")
 
 
-def certbot_argv(want: Wanted, action: str, opts: Options, show_secrets: bool = True) -> list:
-    """``certbot certonly`` for a plan's action (not ``none``)."""
+def eab_key_problem(key: str):
+    """Why ``key`` cannot be an EAB HMAC key, without quoting it; None if it can."""
+    if not _EAB_KEY.fullmatch(key or ""):
+        return (
+            "eab_hmac_key: not a base64 or base64url key as the CA gives it (letters, digits, -, _, + and /,"
+            " maybe = at the end); check that it was copied whole and with nothing around it"
+        )
+    return None
+
+
+def eab_config_text(opts: Options) -> str:
+    """The certbot configuration file (``key = value``) that gives certbot the EAB HMAC key."""
+    problem = eab_key_problem(opts.eab_hmac_key)
+    if problem:
+        raise ValueError(problem)
+    return f"eab-hmac-key = {opts.eab_hmac_key}\n"
+
+
+def certbot_argv(want: Wanted, action: str, opts: Options, eab_config: str = EAB_CONFIG) -> list:
+    """``certbot certonly`` for a plan's action (not ``none``); never holds the EAB key (see EAB_CONFIG).
+
+    ``eab_config`` is the file written from eab_config_text(), read with
+    ``--config`` when the account uses External Account Binding.
+    """
     if action not in ("issue", "reissue", "renew"):
         raise ValueError(f"nothing to run for action {action!r}")
     argv = [
@@ -324,7 +355,7 @@ def certbot_argv(want: Wanted, action: str, opts: Options, show_secrets: bool = 
         argv += ["--config-dir", opts.config_dir]
     argv += ["--email", opts.email] if opts.email else ["--register-unsafely-without-email"]
     if opts.eab_kid:
-        argv += ["--eab-kid", opts.eab_kid, "--eab-hmac-key", opts.eab_hmac_key if show_secrets else SECRET]
+        argv += ["--eab-kid", opts.eab_kid, "--config", eab_config]
     argv += ["--key-type", want.key_type]
     if want.key_type == "ecdsa":
         argv += ["--elliptic-curve", CURVES.get(want.elliptic_curve, want.elliptic_curve)]

@@ -23,7 +23,7 @@ import base64
 import datetime
 import re
 
-from ansible_collections.aiguard.hardening.plugins.module_utils.certbot import resolve_directory
+from ansible_collections.aiguard.hardening.plugins.module_utils.certbot import eab_key_problem, resolve_directory
 
 ACME = "acme"
 SELFSIGNED = "selfsigned"
@@ -99,6 +99,8 @@ def acme_problems(acme_directory, email, eab_kid, eab_hmac_key, acme_ca_bundle):
         )
     if bool(eab_kid) != bool(eab_hmac_key):
         found.append("certbot_tls_eab_kid and certbot_tls_eab_hmac_key go together (both or neither)")
+    if eab_hmac_key and eab_key_problem(eab_hmac_key):
+        found.append("certbot_tls_" + eab_key_problem(eab_hmac_key))
     if email and not EMAIL_RE.match(email):
         found.append(f"certbot_tls_email must be an address or empty (got {email!r})")
     if acme_ca_bundle and PEM_CERTIFICATE not in acme_ca_bundle:

@@ -21,7 +21,8 @@ sites; its defaults are the role's defaults.
   ``upload_paths`` and ``client_max_body_size`` default to the role-wide
   values), and the derived facts (``Model``); raises ``SiteError`` when the
   input does not validate against the argument spec or a name is invalid or
-  used twice, because a model cannot be made of such input;
+  used twice (or twice as an nginx identifier, ``identifier``), because a
+  model cannot be made of such input;
 * ``problems``: every problem of the input, the argument spec's and the ones
   it cannot express, each naming the variable (``nginx_auth_sites[studio].upstream``)
   and the fix. Bearer tokens never appear in a message.
@@ -183,7 +184,7 @@ def _sites(sites, settings):
     """(filled sites, {index: (label, inherited keys)} of those that match the spec, problems of the spec and names)."""
     if not isinstance(sites, list):
         return [], {}, [f"{VAR} must be a list of sites, not {type(sites).__name__}"]
-    filled, valid, found, seen = [], {}, [], {}
+    filled, valid, found, seen, identifiers = [], {}, [], {}, {}
     for index, raw in enumerate(sites):
         label = _label(index, raw)
         site, errors = _validate(SITE_OPTIONS, raw, label)
@@ -202,8 +203,16 @@ def _sites(sites, settings):
             errors.append(
                 f"{VAR}[{index}].name: {name!r} is also the name of {VAR}[{seen[name]}]; every site needs a unique name"
             )
+        elif identifier(name) in identifiers:
+            other = identifiers[identifier(name)]
+            errors.append(
+                f"{VAR}[{index}].name: {name!r} and {VAR}[{other}].name {sites[other]['name']!r} become the same nginx "
+                f"identifier {identifier(name)!r} ('-' is written '_' in nginx variable names), so one site's bearer "
+                "tokens would open the other's API; rename one so that the names differ in more than '-' and '_'"
+            )
         else:
             seen[name] = index
+            identifiers[identifier(name)] = index
         found += errors
         for key, setting in SITE_INHERITED.items():
             if site.get(key) is None:
@@ -303,6 +312,7 @@ class Model:
             "sites": self.sites,
             "sites_shown": [{k: v for k, v in site.items() if k != "api_tokens"} for site in self.sites],
             "names": [site["name"] for site in self.sites],
+            "identifiers": {site["name"]: identifier(site["name"]) for site in self.sites},
             "client_max_body_size": {site["name"]: site["client_max_body_size"] for site in self.sites},
             "rate_limits": {site["name"]: self.rate_limits(site) for site in self.sites},
             "tls_sites": [site["name"] for site in tls],
@@ -312,6 +322,7 @@ class Model:
             "bot_filter_exempt": exempt,
             "bot_filter_reserved": reserved,
             "bearer_sites": [site for site in self.sites if bearer_tokens_needed(site)],
+            "upload_auth": {site["name"]: upload_auth(site) for site in self.sites},
             "sites_without_tokens": [site["name"] for site in self.sites if not site["api_tokens"]],
             "users": self.users,
             "present_users": self.present_users,
@@ -340,9 +351,34 @@ def stale_users(allowed, files):
     return out
 
 
+def identifier(name):
+    """The site's name in nginx variable and named-location names (``$aiguard_bearer_NAME``): '-' written '_'.
+
+    Site names are ``[a-z0-9][a-z0-9_-]*``; nginx variable names have no '-'.
+    Two names that differ only there would share a variable, and nginx lets
+    the last ``map`` of it win: the site model refuses them, so identifiers
+    are unique.
+    """
+    return name.replace("-", "_")
+
+
 def bearer_tokens_needed(site):
     """A site whose API paths take bearer tokens (it gets a tokens file)."""
     return bool(site["api_paths"]) and site["api_auth"] == "bearer"
+
+
+def upload_auth(site):
+    """``{upload path: auth of its location}``: ``bearer`` or ``basic`` under an API path, else the site's auth.
+
+    nginx serves a request from the longest matching prefix location, so an
+    upload location under an API path (``/v1/files`` under ``/v1/``) takes
+    those requests from the API location: it must check what the API checks.
+    Prefixes are strings to nginx, so ``/v1files`` is under ``/v1`` too.
+    """
+    return {
+        path: site["api_auth"] if any(path.startswith(api) for api in site["api_paths"]) else site["auth"]
+        for path in site["upload_paths"]
+    }
 
 
 def domains(site):
@@ -452,6 +488,75 @@ def site_problems(label, inherited, site, present_users):
     return found
 
 
+_SAME = "nginx takes one location a path, so list it in one place only"
+_BUILT_IN = "nginx takes one location a path and the role writes that one; remove this path or choose another"
+_API_UNDER_UPLOAD = (
+    "nginx gives requests under it to the longer, API location, so uploads there would lose the upload rate limit "
+    "and streaming; put the upload path under the API path instead (an upload path under an API path takes the "
+    "API's auth and keeps the upload's rules), or rename one so that neither starts with the other"
+)
+
+
+def path_overlap_problems(label, inherited, site, acme):
+    """The paths of a site whose locations nginx cannot tell apart, or that would make an upload path unclear.
+
+    nginx serves a request from the longest prefix location that matches it
+    (as strings: ``/upload`` matches ``/upload_api/x`` too). Two overlaps
+    are errors:
+
+    * the same location twice: a path in two of ``api_paths``,
+      ``upload_paths`` and ``public_locations``, twice in one, or equal to a
+      location the role writes (the site's own, ``/robots.txt``, the ACME
+      path when ``acme`` is on). nginx refuses a duplicate, or an exact
+      public location silently takes the request from the other;
+    * an API path under an upload path: part of what was listed as uploads
+      would get the API's rules and lose the upload's (rate limit, streaming).
+
+    Every other nesting is fine, because there the longer path is the
+    stricter one or an explicit exception: an upload path under an API path
+    (its location takes the API's auth, see ``upload_auth``), API paths or
+    upload paths under ones of their own kind, any path under a public prefix,
+    and a public location under an API or upload path (public on purpose).
+    """
+    if not SUB_PATH_RE.match(site["sub_path"]):
+        return []
+    sub = site["sub_path"].rstrip("/")
+    # (location path, the path as given, kind, where it comes from); built-ins first.
+    entries = [
+        (site["sub_path"], None, "site", f"the site's own location (sub_path {site['sub_path']!r})"),
+        (ROBOTS, None, "robots", "the robots.txt location"),
+    ]
+    if acme:
+        entries.append((ACME_PATH, None, "acme", "the ACME challenge location (nginx_auth_acme_webroot is set)"))
+    for key in ("public_locations", "api_paths", "upload_paths"):
+        for index, path in enumerate(site[key]):
+            if URL_PATH_RE.match(path):
+                where = f"{label}.{key}[{index}]"
+                if key in inherited:
+                    where += f" (from nginx_auth_{key}[{index}])"
+                entries.append((sub + path, path, key, where))
+    found, first = [], {}
+    for location, path, _kind, where in entries:
+        if location not in first:
+            first[location] = (path, where)
+            continue
+        other_path, other = first[location]
+        if other_path is None:
+            found.append(f"{where}: {path!r} is also {other}, which the role writes; {_BUILT_IN}")
+        else:
+            found.append(f"{where}: {path!r} is also {other}; {_SAME}")
+    uploads = [(location, path, where) for location, path, kind, where in entries if kind == "upload_paths"]
+    for location, path, kind, where in entries:
+        if kind != "api_paths":
+            continue
+        for up_location, up_path, up_where in uploads:
+            if location != up_location and location.startswith(up_location):
+                found.append(
+                    f"{where}: {path!r} lies under the upload path {up_path!r} of {up_where}; {_API_UNDER_UPLOAD}"
+                )
+    return found
+
+
 def rate_limit_problems(label, limits, complete=True):
     """Problems of rate limits {kind: {rate, burst}}; COMPLETE: every kind must be there (the role's)."""
     if not isinstance(limits, dict):
@@ -526,6 +631,7 @@ def problems(sites, tls_protocols=None, tls_ciphers=None, **settings):
     for index, site in enumerate(filled):
         if index in valid:
             found += site_problems(*valid[index], site, present)
+            found += path_overlap_problems(*valid[index], site, bool(options["acme_webroot"]))
     if tls_protocols is not None or tls_ciphers is not None:
         found += tls_policy_problems(tls_protocols, tls_ciphers)
     return found

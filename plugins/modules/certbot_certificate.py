@@ -70,7 +70,9 @@ options:
     default: ""
   eab_hmac_key:
     description:
-      - External Account Binding HMAC key; required with O(eab_kid). Never shown in the returned command.
+      - External Account Binding HMAC key; required with O(eab_kid). Never on certbot's command line, which other local
+        users can read, nor in the returned command. certbot reads it from a file of mode 0600 in the module's private
+        temporary directory (C(--config), besides its own C(cli.ini)), removed once certbot is done.
     type: str
     default: ""
   key_type:
@@ -163,7 +165,9 @@ reasons:
   elements: str
   sample: ["names change: add www.studio.example.org"]
 cmd:
-  description: The certbot command run (or that would run in check mode), the EAB key hidden; empty for V(none).
+  description:
+    - The certbot command run (or that would run in check mode); empty for V(none). With External Account Binding its
+      C(--config) names the temporary file that held the key, as C(<temporary 0600 file with the EAB HMAC key>).
   returned: always
   type: list
   elements: str
@@ -218,6 +222,7 @@ server:
 
 import datetime
 import os
+import tempfile
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
@@ -227,6 +232,8 @@ from ansible_collections.aiguard.hardening.plugins.module_utils.certbot import (
     Options,
     Wanted,
     certbot_argv,
+    eab_config_text,
+    eab_key_problem,
     failure_reason,
     plan,
     read_lineage,
@@ -283,6 +290,8 @@ def main() -> None:
         module.fail_json(
             msg="eab_kid and eab_hmac_key: External Account Binding needs both (the CA gives them together)"
         )
+    if p["eab_hmac_key"] and eab_key_problem(p["eab_hmac_key"]):
+        module.fail_json(msg=eab_key_problem(p["eab_hmac_key"]))
     if p["renew_before_days"] < 1:
         module.fail_json(msg=f"renew_before_days must be 1 or more, got {p['renew_before_days']}")
     server = resolve_directory(p["server"])
@@ -329,12 +338,12 @@ def main() -> None:
     after = before
     if todo.action != "none":
         opts.certbot = module.get_bin_path("certbot", required=not module.check_mode) or "certbot"
-        result["cmd"] = certbot_argv(want, todo.action, opts, show_secrets=False)
+        result["cmd"] = certbot_argv(want, todo.action, opts)
         if not module.check_mode:
             environ = {"REQUESTS_CA_BUNDLE": p["ca_bundle"]} if p["ca_bundle"] else {}
             if p["ca_bundle"] and not os.path.isfile(p["ca_bundle"]):
                 module.fail_json(msg=f"ca_bundle {p['ca_bundle']} does not exist", **result)
-            rc, out, err = module.run_command(certbot_argv(want, todo.action, opts), environ_update=environ)
+            rc, out, err = _run_certbot(module, want, todo.action, opts, environ)
             if rc != 0:
                 module.fail_json(
                     msg=(
@@ -371,6 +380,19 @@ def main() -> None:
             else f"({todo.action}: {'; '.join(todo.reasons)})\n",
         )
     module.exit_json(**result)
+
+
+def _run_certbot(module, want, action, opts, environ):
+    """Run certbot; the EAB key, if any, in a 0600 file of the module's private temporary directory, removed after."""
+    if not opts.eab_kid:
+        return module.run_command(certbot_argv(want, action, opts), environ_update=environ)
+    fd, path = tempfile.mkstemp(prefix="certbot-eab-", suffix=".ini", dir=module.tmpdir)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(eab_config_text(opts))
+        return module.run_command(certbot_argv(want, action, opts, eab_config=path), environ_update=environ)
+    finally:
+        os.unlink(path)
 
 
 if __name__ == "__main__":

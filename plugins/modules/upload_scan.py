@@ -26,10 +26,13 @@ description:
     V(allowed) - none of these. Every verdict comes with a reason a person understands.
   - With O(action=quarantine) every flagged file that was read (not V(not_regular) or V(unreadable)) is moved into
     O(quarantine_dir), created with mode 0700, as C(ID.data) (mode 0400) beside C(ID.json), a record with its sha256,
-    original path, owner, mode, detected type, verdict, reason and time. Nothing is ever deleted.
+    original path, the scanned directory it was found under, owner, mode, detected type, verdict, reason and time.
+    Nothing is ever deleted.
   - O(action=release) puts the files of O(release_ids) back where they were, with their owner and mode without exec
     bits, and keeps the record as C(ID.released.json). A released file keeps its place in later scans while its
-    content (sha256) is unchanged.
+    content (sha256) is unchanged. The original path is opened one directory at a time from the scanned directory,
+    never through a symbolic link, so a directory replaced by a link since the file was quarantined makes the release
+    fail instead of writing elsewhere.
   - Never follows symbolic links (directories are walked through their file descriptors, files opened with
     C(O_NOFOLLOW)); does not enter other filesystems unless O(one_filesystem=false); reads at most O(window) bytes of
     each file, and the whole file only to hash one it moves.
@@ -70,7 +73,8 @@ options:
   release_ids:
     description:
       - Ids of quarantined files to release, as RV(files[].quarantine_id) returned them. Fails if the original path is
-        taken again or its directory is gone; an id released already is skipped.
+        taken again, its directory is gone, a directory on the way is a symbolic link, or the path is not under the
+        scanned directory it was quarantined from; an id released already is skipped.
     type: list
     elements: str
   allowed_types:
@@ -94,7 +98,8 @@ options:
   min_age:
     description:
       - Files modified less than this many seconds ago get the verdict V(pending) and are left alone, as they may
-        still be being written.
+        still be being written. A file whose modification time is in the future is aged from its last change (its
+        ctime) instead, so it is judged once it has been left alone this long.
     type: int
     default: 0
   one_filesystem:
@@ -312,6 +317,7 @@ from ansible_collections.aiguard.hardening.plugins.module_utils.uploadscan.kinds
     VERDICTS,
     UploadScanError,
     parse_size,
+    printable,
 )
 from ansible_collections.aiguard.hardening.plugins.module_utils.uploadscan.quarantine import (
     DATA_SUFFIX,
@@ -363,7 +369,7 @@ def main() -> None:
                 before_header=p["quarantine_dir"],
                 after_header="original paths",
                 before="".join(os.path.join(p["quarantine_dir"], r["id"] + DATA_SUFFIX) + "\n" for r in todo),
-                after="".join(r["original_path"] + "\n" for r in todo),
+                after="".join(printable(r["original_path"]) + "\n" for r in todo),
             )
         else:
             policy = Policy(
@@ -384,7 +390,7 @@ def main() -> None:
             diff.update(
                 before_header=", ".join(p["paths"]),
                 after_header=p["quarantine_dir"] or "",
-                before="".join(item["path"] + "\n" for item in moved),
+                before="".join(printable(item["path"]) + "\n" for item in moved),
                 after="".join(item.get("quarantine_path", new_path) + "\n" for item in moved),
             )
     except UploadScanError as exc:

@@ -24,7 +24,9 @@ What a scan does with each file under a directory:
   then unlinked across filesystems) into a 0700 directory beside a JSON
   record: sha256, original path, owner, mode, detected type, verdict, reason
   and time. Nothing is ever deleted by a scan; ``release`` puts a file back
-  and remembers its sha256 so the next scan leaves it where it is.
+  (through the same descriptor walk from the scanned directory, so never
+  through a link and never outside it) and remembers its sha256 so the next
+  scan leaves it where it is.
 
 Retention (``expire``) is the only code that deletes: files older than a
 number of days and, with a size cap, the oldest files until the directory

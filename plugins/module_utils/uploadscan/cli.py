@@ -20,6 +20,7 @@ from .kinds import (
     WINDOW,
     UploadScanError,
     parse_size,
+    printable,
 )
 from .quarantine import list_quarantine, release
 from .retention import expire
@@ -60,9 +61,14 @@ def policy_from(entry):
     )
 
 
+def _say(out, line):
+    """Write one line of output: file names are the uploader's, so the line is escaped whole (kinds.printable)."""
+    out.write(printable(line) + "\n")
+
+
 def _log_result(result, out):
     extra = f" -> {result['quarantine_path']}" if result.get("quarantine_id") else ""
-    out.write(f"{result['verdict']}: {result['path']}: {result['reason']}; action: {result['action']}{extra}\n")
+    _say(out, f"{result['verdict']}: {result['path']}: {result['reason']}; action: {result['action']}{extra}")
 
 
 def _cli_scan(args, out):
@@ -96,10 +102,11 @@ def _cli_scan(args, out):
             # (an upload in a new subdirectory, which systemd does not watch).
             recent = time.time() - counts["newest_mtime"] < args.settle
             pending = pending or counts[PENDING] or counts[CHANGED] or recent
-            out.write(
+            _say(
+                out,
                 f"scanned {entry['path']}: {counts['scanned']} entries, {counts['flagged']} flagged,"
                 f" {counts['quarantined']} {'to quarantine' if args.dry_run else 'quarantined'},"
-                f" {counts[PENDING]} pending\n"
+                f" {counts[PENDING]} pending",
             )
         if not pending or attempt == args.settle_rounds:
             break
@@ -113,9 +120,9 @@ def _cli_release(args, out):
     for qid in args.ids:
         record = release(args.quarantine_dir, qid)
         if record is None:
-            out.write(f"{qid}: already released\n")
+            _say(out, f"{qid}: already released")
         else:
-            out.write(f"released {qid} to {record['original_path']}\n")
+            _say(out, f"released {qid} to {record['original_path']}")
     return 0
 
 
@@ -127,13 +134,13 @@ def _cli_check_config(args, out):
         if days is not None and (not isinstance(days, int) or days < 1):
             raise UploadScanError(f"{entry['path']}: retention_days must be a whole number of days, at least 1")
         parse_size(entry.get("retention_max_size"))
-    out.write(f"{args.config}: {len(entries)} directories, valid\n")
+    _say(out, f"{args.config}: {len(entries)} directories, valid")
     return 0
 
 
 def _cli_list(args, out):
     for record in list_quarantine(args.quarantine_dir):
-        out.write(f"{record['id']}  {record['verdict']}  {record['original_path']}  {record['reason']}\n")
+        _say(out, f"{record['id']}  {record['verdict']}  {record['original_path']}  {record['reason']}")
     return 0
 
 
@@ -143,10 +150,10 @@ def _cli_expire(args, out):
         days = args.days if args.days is not None else entry.get("retention_days")
         cap = parse_size(args.max_bytes if args.max_bytes is not None else entry.get("retention_max_size"))
         dry = args.dry_run or bool(entry.get("retention_dry_run", False))
-        deleted, kept = expire(entry["path"], days, cap, dry_run=dry, log=lambda line: out.write(line + "\n"))
-        out.write(
-            f"retention {entry['path']}: {len(deleted)} file(s) {'to delete' if dry else 'deleted'},"
-            f" {kept} bytes kept\n"
+        deleted, kept = expire(entry["path"], days, cap, dry_run=dry, log=lambda line: _say(out, line))
+        _say(
+            out,
+            f"retention {entry['path']}: {len(deleted)} file(s) {'to delete' if dry else 'deleted'}, {kept} bytes kept",
         )
     out.flush()
     return 0
@@ -194,5 +201,5 @@ def cli(argv=None, out=None):
         }
         return commands[args.command](args, out)
     except UploadScanError as exc:
-        sys.stderr.write(f"aiguard-upload-scan: {exc}\n")
+        _say(sys.stderr, f"aiguard-upload-scan: {exc}")
         return 2

@@ -231,3 +231,38 @@ def parse_size(text):
         )
     number = int(match.group(1)) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[match.group(2).lower()]
     return number or None
+
+
+# Characters that never reach a line of output as they are: C0 controls
+# (newline, carriage return, escape...), DEL and C1 controls (0x9b starts a
+# terminal sequence as ESC [ does), the backslash that starts an escape, the
+# surrogates that stand for bytes of a name that is not UTF-8, the Unicode
+# line separators and the bidirectional controls that reorder what a
+# terminal shows.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\\\\\u200e\u200f\u2028-\u202e\u2066-\u2069\udc80-\udcff]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
+
+
+def _escape(match):
+    char = match.group()
+    code = ord(char)
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte of the name, as os.fsdecode() kept it
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\u{code:04x}"
+
+
+def printable(text):
+    """``text`` with every control character and backslash escaped (``\\n``, ``\\x1b``, ``\\\\``...): one line, inert.
+
+    A file name may hold anything but ``/`` and NUL; the uploader chooses it.
+    Every line the command writes (results, the journal through systemd,
+    errors) and every path listed in the module's diff goes through this
+    once, so a name cannot start a forged line or a terminal sequence, and
+    the escaped form still tells every name apart.
+    """
+    text = str(text)
+    return _UNPRINTABLE.sub(_escape, text) if _UNPRINTABLE.search(text) else text

@@ -19,7 +19,7 @@ from .kinds import (
     CHANGED,
     UploadScanError,
 )
-from .walk import _OPEN_DIR, _OPEN_FILE
+from .walk import _OPEN_DIR, _OPEN_FILE, open_under
 
 # ---------------------------------------------------------------------------
 # Quarantine and release.
@@ -106,10 +106,11 @@ def sha256_fd(fd):
         offset += len(chunk)
 
 
-def quarantine(result, dir_fd, name, fd, st, qfd, quarantine_dir, released=frozenset(), now=None):
+def quarantine(result, dir_fd, name, fd, st, qfd, quarantine_dir, root, released=frozenset(), now=None):
     """Move one flagged file into the quarantine; update ``result`` (action, quarantine_id); never delete data.
 
-    The file is renamed through the directory descriptors it was found with,
+    ``root`` is the directory the walk started from: the record keeps it, and
+    release puts the file back only under it. The file is renamed through the directory descriptors it was found with,
     then checked to be the inode that was judged. Across filesystems it is
     copied from the open descriptor, checked against the sha256 and only then
     unlinked, if the name still holds the judged inode.
@@ -134,6 +135,7 @@ def quarantine(result, dir_fd, name, fd, st, qfd, quarantine_dir, released=froze
         sha256=digest,
         size=length,
         original_path=result["path"],
+        upload_root=root,
         detected_type=result["type"],
         mime=result["mime"],
         verdict=result["verdict"],
@@ -228,12 +230,72 @@ def plan_release(quarantine_dir, qid):
             f"no file with id {qid} in quarantine {quarantine_dir}; list them with: "
             f"aiguard-upload-scan list --quarantine-dir {quarantine_dir}"
         )
-    target = record["original_path"]
-    if os.path.lexists(target):
-        raise UploadScanError(f"cannot release {qid}: {target} exists again; move it away first")
-    if not os.path.isdir(os.path.dirname(target)):
-        raise UploadScanError(f"cannot release {qid}: the directory of {target} no longer exists")
-    return record
+    parent, base = _original_parent(record)
+    try:
+        os.stat(base, dir_fd=parent, follow_symlinks=False)
+    except FileNotFoundError:
+        return record
+    finally:
+        os.close(parent)
+    raise UploadScanError(f"cannot release {qid}: {record['original_path']} exists again; move it away first")
+
+
+def _original_parent(record):
+    """``(directory fd, name)`` of the original path of ``record``, reached from its upload root without links.
+
+    The path is taken apart below the upload root the record names and each
+    directory opened from the one before, never following a link (the
+    walk's ``open_under``). A directory swapped for a link since the file was
+    quarantined, by anyone who can write to the uploads, would otherwise let
+    a release by root put the file anywhere, such as /etc/profile.d.
+    """
+    qid, target, root = record["id"], record.get("original_path"), record.get("upload_root")
+    by_hand = f"check the path and move {record.get('data')} back by hand if it is safe"
+    if not isinstance(root, str) or not root.startswith("/"):
+        raise UploadScanError(
+            f"cannot release {qid}: its record names no upload root (it was quarantined by an earlier version), so"
+            f" {target} cannot be checked to lie under it; {by_hand}"
+        )
+    parts = _parts_under(root, target)
+    if parts is None:
+        raise UploadScanError(
+            f"cannot release {qid}: {target} is not under the upload root {root}; release only puts a file back"
+            " into the directory tree it was quarantined from"
+        )
+    try:
+        root_fd = os.open(root, _OPEN_DIR)
+    except OSError as exc:
+        raise UploadScanError(
+            f"cannot release {qid}: cannot open the upload root {root}: {exc.strerror}; it must be a directory,"
+            " not a symbolic link"
+        ) from None
+    try:
+        return open_under(root_fd, parts[:-1]), parts[-1]
+    except OSError as exc:
+        where = f"{root.rstrip('/')}/{exc.filename}"
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            why = (
+                f"{where} is a symbolic link or not a directory; release never follows links, which could lead"
+                f" out of {root}; restore the directory, or {by_hand}"
+            )
+        elif exc.errno == errno.ENOENT:
+            why = f"the directory {where} of {target} no longer exists"
+        else:
+            why = f"cannot open the directory {where}: {exc.strerror}"
+        raise UploadScanError(f"cannot release {qid}: {why}") from None
+    finally:
+        os.close(root_fd)
+
+
+def _parts_under(root, target):
+    """The names of ``target`` below the directory ``root``, or None if it is not a path under it."""
+    prefix = root.rstrip("/") + "/"
+    if not isinstance(target, str) or not target.startswith(prefix):
+        return None
+    parts = target[len(prefix) :].split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return None
+    return parts
 
 
 def release(quarantine_dir, qid, now=None):
@@ -254,10 +316,9 @@ def release(quarantine_dir, qid, now=None):
             digest, _length = sha256_fd(fd)
             if digest != record["sha256"]:
                 raise UploadScanError(f"cannot release {qid}: its content no longer matches the recorded sha256")
-            target = record["original_path"]
-            parent = os.open(os.path.dirname(target), _OPEN_DIR)
+            parent, base = _original_parent(record)
             try:
-                _put_back(fd, qfd, data_name, parent, os.path.basename(target), record)
+                _put_back(fd, qfd, data_name, parent, base, record)
             finally:
                 os.close(parent)
         finally:

@@ -11,7 +11,7 @@ import time
 
 from .kinds import UploadScanError
 from .quarantine import _utc
-from .walk import _OPEN_DIR
+from .walk import _OPEN_DIR, changed_at, open_under
 
 # ---------------------------------------------------------------------------
 # Retention: the only code that deletes.
@@ -37,13 +37,15 @@ def expire(root, max_age_days, max_bytes=None, dry_run=False, now=None, one_file
     touched = set()
     try:
         root_dev = os.fstat(root_fd).st_dev
-        _collect(root_fd, root, root_dev, one_filesystem, files)
-        total = sum(size for *_rest, size, _mtime in files)
+        _collect(root_fd, root, root_dev, one_filesystem, files, now)
+        total = sum(size for *_rest, size, _mtime, _changed in files)
         # Oldest first; by age, then by the size cap.
         files.sort(key=lambda item: item[-1])
-        for dir_fd_path, name, path, size, mtime in files:
-            if mtime < cutoff:
+        for dir_fd_path, name, path, size, mtime, changed in files:
+            if changed < cutoff:
                 why = f"older than {max_age_days} days"
+                if mtime > now:
+                    why += " since it last changed (its modification time is in the future)"
             elif max_bytes is not None and total > max_bytes:
                 why = f"directory over its cap of {max_bytes} bytes"
             else:
@@ -59,13 +61,13 @@ def expire(root, max_age_days, max_bytes=None, dry_run=False, now=None, one_file
                     f" {_utc(mtime).isoformat(timespec='seconds')}): {why}"
                 )
         if not dry_run:
-            _prune_dirs(root_fd, root_dev, one_filesystem, cutoff, touched, ())
+            _prune_dirs(root_fd, root_dev, one_filesystem, cutoff, touched, (), now)
     finally:
         os.close(root_fd)
     return deleted, total
 
 
-def _collect(dir_fd, dir_path, root_dev, one_filesystem, files, rel=()):
+def _collect(dir_fd, dir_path, root_dev, one_filesystem, files, now, rel=()):
     for entry in os.scandir(dir_fd):
         try:
             st = entry.stat(follow_symlinks=False)
@@ -79,28 +81,16 @@ def _collect(dir_fd, dir_path, root_dev, one_filesystem, files, rel=()):
             except OSError:
                 continue
             try:
-                _collect(sub, f"{dir_path}/{entry.name}", root_dev, one_filesystem, files, (*rel, entry.name))
+                _collect(sub, f"{dir_path}/{entry.name}", root_dev, one_filesystem, files, now, (*rel, entry.name))
             finally:
                 os.close(sub)
         else:
-            files.append((rel, entry.name, f"{dir_path}/{entry.name}", st.st_size, st.st_mtime))
-
-
-def _open_rel(root_fd, rel):
-    """Open the subdirectory ``rel`` (a tuple of names) of ``root_fd`` without following links."""
-    fd = os.dup(root_fd)
-    for part in rel:
-        try:
-            nxt = os.open(part, _OPEN_DIR, dir_fd=fd)
-        finally:
-            os.close(fd)
-        fd = nxt
-    return fd
+            files.append((rel, entry.name, f"{dir_path}/{entry.name}", st.st_size, st.st_mtime, changed_at(st, now)))
 
 
 def _unlink_under(root_fd, rel, name):
     try:
-        fd = _open_rel(root_fd, rel)
+        fd = open_under(root_fd, rel)
     except OSError:
         return False
     try:
@@ -112,7 +102,7 @@ def _unlink_under(root_fd, rel, name):
         os.close(fd)
 
 
-def _prune_dirs(dir_fd, root_dev, one_filesystem, cutoff, touched, rel):
+def _prune_dirs(dir_fd, root_dev, one_filesystem, cutoff, touched, rel, now):
     """Remove empty subdirectories that are old or lost files to retention; True if ``dir_fd`` ends up empty."""
     empty = True
     for entry in os.scandir(dir_fd):
@@ -131,11 +121,11 @@ def _prune_dirs(dir_fd, root_dev, one_filesystem, cutoff, touched, rel):
             continue
         sub_rel = (*rel, entry.name)
         try:
-            sub_empty = _prune_dirs(sub, root_dev, one_filesystem, cutoff, touched, sub_rel)
+            sub_empty = _prune_dirs(sub, root_dev, one_filesystem, cutoff, touched, sub_rel, now)
         finally:
             os.close(sub)
         # A new empty directory may be an upload about to be written: keep it.
-        if sub_empty and (st.st_mtime < cutoff or any(t[: len(sub_rel)] == sub_rel for t in touched)):
+        if sub_empty and (changed_at(st, now) < cutoff or any(t[: len(sub_rel)] == sub_rel for t in touched)):
             try:
                 os.rmdir(entry.name, dir_fd=dir_fd)
                 continue

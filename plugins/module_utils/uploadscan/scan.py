@@ -44,7 +44,7 @@ def scan(paths, policy, apply=True, list_allowed=False, now=None):
             def on_flagged(result, dir_fd, name, fd, fst):
                 verdict = result["verdict"]
                 if apply:
-                    quarantine(result, dir_fd, name, fd, fst, qfd, policy.quarantine_dir, released, now)
+                    quarantine(result, dir_fd, name, fd, fst, qfd, policy.quarantine_dir, walk.root, released, now)
                 elif released and (result["path"], sha256_fd(fd)[0]) in released:
                     result["action"] = "kept: released from quarantine before"
                 else:

@@ -110,7 +110,7 @@ def judge(name, size, head, policy):
             return (
                 DOUBLE_EXTENSION,
                 detection,
-                f"the name {name!r} hides a .{risky[0]} extension before .{exts[-1]}: a misconfigured server runs"
+                f"the name '{name}' hides a .{risky[0]} extension before .{exts[-1]}: a misconfigured server runs"
                 f" such files (content is {_shown(detection)})",
             )
     if policy.max_size is not None and size > policy.max_size:

@@ -33,6 +33,43 @@ _OPEN_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | getattr
 _OPEN_DIR = os.O_RDONLY | os.O_NOFOLLOW | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
 
 
+def changed_at(st, now):
+    """When the file of ``st`` last changed, as far as ``now`` can tell: the age min_age and retention go by.
+
+    Its mtime, unless that is in the future (set with ``touch -d`` or by a
+    clock that is ahead), which would make the file look new until then, and
+    so never scanned or expired. Then its ctime, which only the kernel sets
+    (the ``utime`` that set the mtime changed it), and never later than
+    ``now``.
+    """
+    mtime = st.st_mtime
+    if mtime <= now:
+        return mtime
+    return min(st.st_ctime, now)
+
+
+def open_under(root_fd, parts):
+    """Open the directory ``parts`` (names, outermost first) under ``root_fd``, never following a link.
+
+    One component at a time, each opened from the one before with
+    ``O_NOFOLLOW | O_DIRECTORY`` as the walk enters a directory, so a symbolic
+    link or a file anywhere on the way fails (ELOOP or ENOTDIR) instead of
+    leading out of the tree. The OSError's ``filename`` is the path, relative
+    to the root, that failed. Returns a new descriptor the caller closes.
+    """
+    fd = os.dup(root_fd)
+    for depth, part in enumerate(parts):
+        try:
+            sub = os.open(part, _OPEN_DIR, dir_fd=fd)
+        except OSError as exc:
+            exc.filename = "/".join(parts[: depth + 1])
+            raise
+        finally:
+            os.close(fd)
+        fd = sub
+    return fd
+
+
 class Result(dict):
     """One file's result: path, verdict, type, mime, size, reason, action (and quarantine id)."""
 
@@ -83,6 +120,7 @@ class _Walk:
         self.list_allowed = list_allowed
         self.now = time.time() if now is None else now
         self.skip = frozenset(skip)
+        self.root = None  # the directory run() is walking
         self.newest = 0.0
         # For the quick test of the walk: the extensions (".ext") each allowed
         # type goes by, for the types whose markers _MARKER_SEARCH alone finds
@@ -114,6 +152,7 @@ class _Walk:
             raise UploadScanError(
                 f"cannot open directory {root}: {exc.strerror}; check it exists, is a directory and not a symbolic link"
             ) from None
+        self.root = root
         try:
             root_st = os.fstat(root_fd)
             self.root_dev = root_st.st_dev
@@ -233,7 +272,7 @@ class _Walk:
                             if (
                                 fst.st_ino != entry.inode()
                                 or fst.st_mode & 0o170000 != _S_IFREG
-                                or (min_age and now - mtime < min_age)
+                                or (min_age and now - mtime < min_age and now - changed_at(fst, now) < min_age)
                             ):
                                 self._unsettled(f"{dir_path}/{name}", fst, entry.inode())
                                 continue
@@ -355,10 +394,12 @@ class _Walk:
         if fst.st_ino != inode or fst.st_mode & 0o170000 != _S_IFREG:
             self.report(path, CHANGED, "replaced by another file during the scan; left for the next scan", fst.st_size)
         else:
+            ahead = " (its modification time is in the future)" if fst.st_mtime > self.now else ""
             self.report(
                 path,
                 PENDING,
-                f"modified less than {self.policy.min_age}s ago, maybe still being written; checked by a later scan",
+                f"modified less than {self.policy.min_age}s ago{ahead}, maybe still being written; checked by a later"
+                " scan",
                 fst.st_size,
             )
 

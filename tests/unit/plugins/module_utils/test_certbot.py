@@ -308,8 +308,8 @@ def test_plan(want, have, action, reason):
             {},
             "issue",
             {"webroot": "/w", "eab_kid": "kid-1", "eab_hmac_key": "c2VjcmV0"},
-            ["--eab-kid kid-1 --eab-hmac-key c2VjcmV0"],
-            [],
+            [f"--eab-kid kid-1 --config {cb.EAB_CONFIG}"],
+            ["c2VjcmV0", "--eab-hmac-key"],
         ),
     ],
 )
@@ -321,11 +321,38 @@ def test_certbot_argv(want, action, opts, present, absent):
         assert part not in line, (part, line)
 
 
-def test_certbot_argv_hides_the_eab_key():
-    argv = cb.certbot_argv(
-        cb.Wanted(**WANT), "issue", cb.Options(webroot="/w", eab_kid="k", eab_hmac_key="s3cr3t"), show_secrets=False
-    )
-    assert "s3cr3t" not in argv and cb.SECRET in argv
+@pytest.mark.parametrize("action", ["issue", "reissue", "renew"])
+@pytest.mark.parametrize("eab_config", [None, "certbot-eab-x.ini"])
+def test_certbot_argv_never_holds_the_eab_key(action, eab_config):
+    """Any local user can read a command line (ps, /proc/PID/cmdline): the key goes in a 0600 file (--config)."""
+    opts = cb.Options(webroot="/w", eab_kid="kid-1", eab_hmac_key="s3cr3t-hmac")
+    args = {} if eab_config is None else {"eab_config": eab_config}
+    argv = cb.certbot_argv(cb.Wanted(**WANT), action, opts, **args)
+    assert not any("s3cr3t-hmac" in part for part in argv), argv
+    assert "--eab-hmac-key" not in argv
+    assert argv[argv.index("--config") + 1] == (eab_config or cb.EAB_CONFIG)
+    assert cb.eab_config_text(opts) == "eab-hmac-key = s3cr3t-hmac\n"
+
+
+@pytest.mark.parametrize(
+    ("key", "valid"),
+    [
+        ("c2VjcmV0", True),
+        ("zPAQ-1_x9LkV0aWd_Tjdg7hkVJbqcMq2jGwM5YwZaeA", True),
+        ("YWJj+/Zm9v==", True),
+        ("", False),
+        ("two words", False),
+        ("key\npre-hook = touch /tmp/owned", False),
+        ("key#comment", False),
+    ],
+)
+def test_eab_key_must_be_base64(key, valid):
+    problem = cb.eab_key_problem(key)
+    assert (problem is None) is valid
+    if not valid:
+        assert (not key or key not in problem) and "base64" in problem
+        with pytest.raises(ValueError):
+            cb.eab_config_text(cb.Options(eab_kid="k", eab_hmac_key=key))
 
 
 def test_certbot_argv_refuses_none():

@@ -100,6 +100,14 @@ def test_the_scenario_settings_have_no_problem():
             id="eab-half",
         ),
         pytest.param(
+            {"eab_kid": "kid-1", "eab_hmac_key": "key\npre-hook = touch /tmp/owned"},
+            [
+                "certbot_tls_eab_hmac_key: not a base64 or base64url key as the CA gives it (letters, digits, -, _, +"
+                " and /, maybe = at the end); check that it was copied whole and with nothing around it"
+            ],
+            id="eab-key-not-base64",
+        ),
+        pytest.param(
             {"expiry_fail_days": 60},
             [
                 "certbot_tls_expiry_fail_days (60) must be between 0 and certbot_tls_renew_before_days (30), so that "

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,10 @@ API = {
 
 def site(**keys):
     return {"name": "studio", "upstream": "127.0.0.1:7860", **keys}
+
+
+def api(**keys):
+    return site(**{"name": "api", "upstream": "127.0.0.1:3002", "api_paths": ["/v1/"], "api_tokens": [TOKEN], **keys})
 
 
 def argument_spec():
@@ -235,6 +240,35 @@ def test_input_without_a_model_fails(sites_in, message):
     with pytest.raises(sites.SiteError) as error:
         sites.build(sites_in)
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("names", "clash"),
+    [
+        (["my-app", "my_app"], (1, "my_app", 0, "my-app", "my_app")),
+        (["a-_b", "studio", "a_-b"], (2, "a_-b", 0, "a-_b", "a__b")),
+        (["api", "api-"], None),
+        (["my-app", "myapp", "my-app2"], None),
+    ],
+)
+def test_names_that_become_the_same_nginx_identifier(names, clash):
+    """nginx variable names have no '-': the site's identifier writes it '_', so two names must not meet there."""
+    given = [api(name=name) for name in names]
+    if clash is None:
+        identifiers = sites.build(given, users=USERS).as_dict()["identifiers"]
+        assert list(identifiers) == names and len(set(identifiers.values())) == len(names)
+        assert all(re.fullmatch(r"[a-z0-9_]+", ident) for ident in identifiers.values())
+        return
+    index, name, other_index, other, ident = clash
+    expected = (
+        f"nginx_auth_sites[{index}].name: {name!r} and nginx_auth_sites[{other_index}].name {other!r} become the same "
+        f"nginx identifier {ident!r} ('-' is written '_' in nginx variable names), so one site's bearer tokens would "
+        "open the other's API; rename one so that the names differ in more than '-' and '_'"
+    )
+    with pytest.raises(sites.SiteError) as error:
+        sites.build(given, users=USERS)
+    assert expected in str(error.value)
+    assert problems(given) == [expected]
 
 
 def test_model_failure_never_shows_a_token():
@@ -503,6 +537,95 @@ def test_the_lab_sites_have_no_problem():
 )
 def test_problems(sites_in, settings, expected):
     assert problems(sites_in, **settings) == expected
+
+
+SAME = "nginx takes one location a path, so list it in one place only"
+BUILT_IN = "nginx takes one location a path and the role writes that one; remove this path or choose another"
+API_UNDER_UPLOAD = (
+    "nginx gives requests under it to the longer, API location, so uploads there would lose the upload rate limit "
+    "and streaming; put the upload path under the API path instead (an upload path under an API path takes the "
+    "API's auth and keeps the upload's rules), or rename one so that neither starts with the other"
+)
+
+
+# Overlapping paths: which are errors (the same location twice; an API path
+# under an upload path) and which are fine (every other nesting: nginx takes
+# the longest prefix, and there the longer path is the stricter or the
+# explicit exception). Each case: the site, other settings, the problems.
+@pytest.mark.parametrize(
+    ("site_in", "settings", "expected"),
+    [
+        pytest.param(api(upload_paths=["/v1/files"]), {}, [], id="upload-under-api"),
+        pytest.param(api(api_paths=["/gradio_api/"]), {}, [], id="default-upload-under-api"),
+        pytest.param(api(api_paths=["/v1/", "/v1/admin/"]), {}, [], id="api-under-api"),
+        pytest.param(api(upload_paths=["/up", "/up/big"]), {}, [], id="upload-under-upload"),
+        pytest.param(api(public_locations=["/v1/health", "/v1/docs/"]), {}, [], id="public-under-api"),
+        pytest.param(api(public_locations=["/docs/"], api_paths=["/docs/api/"]), {}, [], id="api-under-public"),
+        pytest.param(api(public_locations=["/upload/health"]), {}, [], id="public-under-upload"),
+        pytest.param(api(public_locations=["/robots.txt"], sub_path="/app/"), {}, [], id="robots-under-sub-path"),
+        pytest.param(
+            api(upload_paths=["/v1/"]),
+            {},
+            [f"nginx_auth_sites[api].upload_paths[0]: '/v1/' is also nginx_auth_sites[api].api_paths[0]; {SAME}"],
+            id="upload-is-api",
+        ),
+        pytest.param(
+            api(api_paths=["/v1/", "/v1/"]),
+            {},
+            [f"nginx_auth_sites[api].api_paths[1]: '/v1/' is also nginx_auth_sites[api].api_paths[0]; {SAME}"],
+            id="api-twice",
+        ),
+        pytest.param(
+            site(public_locations=["/gradio_api/upload"]),
+            {},
+            [
+                "nginx_auth_sites[studio].upload_paths[1] (from nginx_auth_upload_paths[1]): "
+                f"'/gradio_api/upload' is also nginx_auth_sites[studio].public_locations[0]; {SAME}"
+            ],
+            id="public-is-inherited-upload",
+        ),
+        pytest.param(
+            site(public_locations=["/robots.txt", "/.well-known/acme-challenge/"]),
+            {"acme_webroot": "/var/www/acme"},
+            [
+                "nginx_auth_sites[studio].public_locations[0]: '/robots.txt' is also the robots.txt location, which "
+                f"the role writes; {BUILT_IN}",
+                "nginx_auth_sites[studio].public_locations[1]: '/.well-known/acme-challenge/' is also the ACME "
+                f"challenge location (nginx_auth_acme_webroot is set), which the role writes; {BUILT_IN}",
+            ],
+            id="built-in-locations",
+        ),
+        pytest.param(
+            api(api_paths=["/"], sub_path="/app/"),
+            {},
+            [
+                "nginx_auth_sites[api].api_paths[0]: '/' is also the site's own location (sub_path '/app/'), which "
+                f"the role writes; {BUILT_IN}"
+            ],
+            id="api-is-the-site",
+        ),
+        pytest.param(
+            api(api_paths=["/upload/v1/"]),
+            {},
+            [
+                "nginx_auth_sites[api].api_paths[0]: '/upload/v1/' lies under the upload path '/upload' of "
+                f"nginx_auth_sites[api].upload_paths[0] (from nginx_auth_upload_paths[0]); {API_UNDER_UPLOAD}"
+            ],
+            id="api-under-upload",
+        ),
+        pytest.param(
+            api(api_paths=["/upload_api/"], upload_paths=["/upload"]),
+            {},
+            [
+                "nginx_auth_sites[api].api_paths[0]: '/upload_api/' lies under the upload path '/upload' of "
+                f"nginx_auth_sites[api].upload_paths[0]; {API_UNDER_UPLOAD}"
+            ],
+            id="api-under-upload-string-prefix",
+        ),
+    ],
+)
+def test_overlapping_paths(site_in, settings, expected):
+    assert problems([site_in], **settings) == expected
 
 
 @pytest.mark.parametrize(

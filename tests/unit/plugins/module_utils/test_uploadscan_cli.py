@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import time
 
@@ -112,6 +113,36 @@ def test_expire_by_age_and_cap(tmp_path):
     assert root.exists()
 
 
+DAY = 86400
+
+
+@pytest.mark.parametrize(
+    ("files", "days", "cap", "expired_at", "deleted"),
+    [
+        # A modification time in the future is aged from the file's last
+        # change (ctime), so it expires like the others instead of never.
+        ({"future.wav": 3650 * DAY}, 7, None, 8 * DAY, ["future.wav"]),
+        ({"future.wav": 3650 * DAY}, 7, None, 0, []),
+        ({"future.wav": 3650 * DAY, "dir/future.wav": 3650 * DAY}, 7, None, 8 * DAY, ["dir/future.wav", "future.wav"]),
+        # Under a size cap it is not kept as the newest file forever: here it
+        # last changed before b.wav's (past) modification time.
+        ({"future.wav": 3650 * DAY, "b.wav": DAY}, 7, 100, 2 * DAY, ["future.wav"]),
+    ],
+    ids=["by-age", "not-yet", "in-a-subdirectory", "by-cap"],
+)
+def test_expire_with_modification_times_in_the_future(tmp_path, files, days, cap, expired_at, deleted):
+    now = time.time()
+    root = tmp_path / "outputs"
+    root.mkdir()
+    for rel, mtime in files.items():
+        (root / rel).parent.mkdir(exist_ok=True)
+        (root / rel).write_bytes(b"x" * 100)
+        os.utime(root / rel, (now + mtime, now + mtime))
+    gone, _kept = us_retention.expire(str(root), days, max_bytes=cap, now=now + expired_at)
+    assert sorted(os.path.relpath(d[0], root) for d in gone) == deleted
+    assert sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) == sorted(set(files) - set(deleted))
+
+
 def test_expire_never_follows_links(tmp_path):
     now = time.time()
     root = tmp_path / "up"
@@ -149,3 +180,59 @@ def test_runs_as_a_standalone_command(tree):
     )
     assert f"executable: {tree}/uploads/avatar.php.mp4: content is PHP code" in found.stdout
     assert "scanned" in found.stdout and found.stderr == ""
+
+
+# ---------------------------------------------------------------------------
+# File names in the output: one line per line, whatever the name holds.
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("evil\nexecutable: forged.php.mp4", r"evil\nexecutable: forged.php.mp4"),
+        ("cr\rallowed: ok.php.mp4", r"cr\rallowed: ok.php.mp4"),
+        ("esc\x1b[2J\x1b]0;owned\x07.php.mp4", r"esc\x1b[2J\x1b]0;owned\x07.php.mp4"),
+        ("tab\tnul\x7fdel\x9bcsi.php.mp4", r"tab\tnul\x7fdel\x9bcsi.php.mp4"),
+        ("not-utf8-\udcff.php.mp4", r"not-utf8-\xff.php.mp4"),
+        ("back\\nslash.php.mp4", r"back\\nslash.php.mp4"),
+        ("line\u2028sep\u202eevil.php.mp4", r"line\u2028sep\u202eevil.php.mp4"),
+    ],
+    ids=["newline", "carriage-return", "escape", "c0-del-c1", "undecodable", "backslash", "unicode"],
+)
+def test_file_names_are_escaped_in_every_line(tmp_path, capsys, name, shown):
+    up = tmp_path / "uploads"
+    up.mkdir()
+    (up / name).write_bytes(b"<?php system($_GET['c']); ?>")
+    os.symlink(f"/etc/{name}", up / f"link-{name}")
+    qdir = str(tmp_path / "quarantine")
+    lines = []
+
+    def run(*argv):
+        out = io.StringIO()
+        rc = us_cli.cli(list(argv), out=out)
+        lines.extend(out.getvalue().split("\n")[:-1])
+        lines.extend(capsys.readouterr().err.split("\n")[:-1])
+        return rc, out.getvalue()
+
+    rc, out = run("scan", "--action", "quarantine", "--quarantine-dir", qdir, "--settle", "0", str(up))
+    assert rc == 0
+    assert f"executable: {up}/{shown}: " in out and f"a symbolic link to /etc/{shown}; never followed" in out
+    assert len(out.splitlines()) == 3  # the file, the link, the summary
+    rc, out = run("list", "--quarantine-dir", qdir)
+    assert f"  {up}/{shown}  " in out and len(out.splitlines()) == 1
+    qid = out.split()[0]
+    (up / name).write_bytes(b"back again")
+    assert run("release", qid, "--quarantine-dir", qdir)[0] == 2
+    assert f"aiguard-upload-scan: cannot release {qid}: {up}/{shown} exists again" in lines[-1]
+    (up / name).unlink()
+    rc, out = run("release", qid, "--quarantine-dir", qdir)
+    assert rc == 0 and out == f"released {qid} to {up}/{shown}\n"
+    old = time.time() - 8 * 86400
+    os.utime(up / name, (old, old))
+    rc, out = run("expire", "--days", "7", str(up))
+    assert rc == 0 and out.startswith(f"deleted {up}/{shown} (")
+    assert len(out.splitlines()) == 2
+    for line in lines:
+        assert not _CONTROL.search(line), line

@@ -10,6 +10,7 @@ import os
 import shutil
 import stat
 import subprocess
+import time
 
 import pytest
 from uploadscan_samples import (
@@ -269,6 +270,34 @@ def test_pending_files_wait_for_min_age(tree):
     assert "maybe still being written" in results[0]["reason"]
 
 
+HOUR, YEAR = 3600, 365 * 86400
+
+
+@pytest.mark.parametrize(
+    ("mtime", "scanned_at", "verdict"),
+    [
+        (-2 * HOUR, 0, us_kinds.EXECUTABLE),
+        (0, 0, us_kinds.PENDING),
+        # A modification time in the future (touch -d, a clock ahead) says
+        # nothing about when the file was written: it is aged from its last
+        # change (ctime, which only the kernel sets), so it waits min_age
+        # once, never until that future comes.
+        (10 * YEAR, 0, us_kinds.PENDING),
+        (10 * YEAR, 2 * HOUR, us_kinds.EXECUTABLE),
+        (60, 2 * HOUR, us_kinds.EXECUTABLE),
+    ],
+    ids=["old", "just-written", "future-just-changed", "future-changed-2h-ago", "a-minute-ahead"],
+)
+def test_min_age_with_modification_times_in_the_future(tree, mtime, scanned_at, verdict):
+    now = time.time()
+    up = tree / "uploads"
+    for path in up.rglob("*"):
+        os.utime(path, (now + mtime, now + mtime))
+    counts, results = us_scan.scan([str(up)], us_verdict.Policy(min_age=HOUR), now=now + scanned_at, list_allowed=True)
+    assert {r["path"]: r["verdict"] for r in results}[str(up / "avatar.php.mp4")] == verdict
+    assert counts[us_kinds.PENDING] == (4 if verdict == us_kinds.PENDING else 0)
+
+
 @pytest.mark.parametrize(
     "policy",
     [
@@ -326,3 +355,63 @@ def test_reads_only_the_window(tree, monkeypatch):
     monkeypatch.setattr(us_walk, "_os_read", counting_read)
     us_scan.scan([str(tree / "uploads")], us_verdict.Policy(window=4096))
     assert sizes and max(sizes) == 4096 and len(sizes) == 5
+
+
+def _swap_for_link(path, target):
+    shutil.rmtree(path)
+    os.symlink(target, path)
+
+
+def _swap_for_file(path, _target):
+    shutil.rmtree(path)
+    path.write_bytes(b"not a directory")
+
+
+@pytest.mark.parametrize(
+    ("folder", "swapped", "swap", "message"),
+    [
+        # The app user replaces a directory of the original path with a
+        # link: release must not write through it.
+        ("abc123", "abc123", _swap_for_link, r"abc123 is a symbolic link or not a directory"),
+        ("abc123/deep", "abc123", _swap_for_link, r"abc123 is a symbolic link or not a directory"),
+        ("abc123/deep", "abc123/deep", _swap_for_link, r"deep is a symbolic link or not a directory"),
+        ("abc123", "abc123", _swap_for_file, r"abc123 is a symbolic link or not a directory"),
+        ("abc123", ".", _swap_for_link, r"cannot open the upload root .*uploads"),
+        ("abc123/deep", ".", _swap_for_link, r"cannot open the upload root .*uploads"),
+    ],
+    ids=["parent-link", "grandparent-link", "deep-parent-link", "parent-file", "root-link", "deep-root-link"],
+)
+def test_release_never_follows_links_in_the_original_path(tree, folder, swapped, swap, message):
+    up = tree / "uploads"
+    folder = up / folder
+    folder.mkdir(exist_ok=True)
+    (folder / "shell.php.png").write_bytes(b"<?php system($_GET['c']); ?>")
+    _counts, results = us_scan.scan([str(up)], quarantine_policy(tree))
+    qid = {r["path"]: r for r in results}[str(folder / "shell.php.png")]["quarantine_id"]
+    # The directory the link points to holds the rest of the original path,
+    # so a release that followed it would succeed there.
+    outside = tree / "outside"
+    rest = folder.relative_to(up / swapped)
+    (outside / rest).mkdir(parents=True)
+    before = sorted(str(p) for p in outside.rglob("*"))
+    swap(up / swapped, outside)
+    for attempt in (us_quarantine.plan_release, us_quarantine.release):
+        with pytest.raises(us_kinds.UploadScanError, match=f"cannot release {qid}: .*{message}"):
+            attempt(str(tree / "quarantine"), qid)
+    assert sorted(str(p) for p in outside.rglob("*")) == before
+    assert qid in [r["id"] for r in us_quarantine.list_quarantine(str(tree / "quarantine"))]
+
+
+def test_release_refuses_a_path_outside_the_upload_root(tree):
+    _counts, results = us_scan.scan([str(tree / "uploads")], quarantine_policy(tree))
+    qid = results[0]["quarantine_id"]
+    outside = tree / "outside"
+    outside.mkdir()
+    record_path = tree / "quarantine" / f"{qid}.json"
+    for original in (outside / "x.php", tree / "uploads" / ".." / "outside" / "x.php", tree / "uploads"):
+        record = json.loads(record_path.read_text())
+        record["original_path"] = str(original)
+        record_path.write_text(json.dumps(record))
+        with pytest.raises(us_kinds.UploadScanError, match="is not under the upload root"):
+            us_quarantine.release(str(tree / "quarantine"), qid)
+    assert list(outside.iterdir()) == []

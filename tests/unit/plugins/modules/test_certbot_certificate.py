@@ -11,6 +11,7 @@ the real certbot runs against Pebble in the certbot_tls Molecule scenario.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import textwrap
 
@@ -30,8 +31,13 @@ FAKE_CERTBOT = textwrap.dedent("""\
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
     from cryptography.x509.oid import NameOID
     argv = sys.argv[1:]
+    config = {{}}
+    if "--config" in argv:  # what certbot would read from it, and who else could
+        path = argv[argv.index("--config") + 1]
+        with open(path) as f:
+            config = {{"path": path, "mode": os.stat(path).st_mode & 0o777, "text": f.read()}}
     with open(os.environ["FAKE_CERTBOT_LOG"], "a") as log:
-        log.write(json.dumps({{"argv": argv, "ca": os.environ.get("REQUESTS_CA_BUNDLE")}}) + "\\n")
+        log.write(json.dumps({{"argv": argv, "ca": os.environ.get("REQUESTS_CA_BUNDLE"), "config": config}}) + "\\n")
     if os.environ.get("FAKE_CERTBOT_FAIL"):
         sys.stderr.write(os.environ["FAKE_CERTBOT_FAIL"])
         sys.exit(1)
@@ -207,7 +213,19 @@ def test_ca_bundle_and_eab(run, certbot, tmp_path):
     assert not failed, result.get("msg")
     [call] = certbot()
     assert call["ca"] == str(bundle)
-    assert "hmac-secret-value" in call["argv"]
+    # Not on the command line, which every local user can read: in a file
+    # only root reads, removed once certbot is done.
+    assert not any("hmac-secret-value" in part for part in call["argv"]), call["argv"]
+    assert call["config"]["text"] == "eab-hmac-key = hmac-secret-value\n" and call["config"]["mode"] == 0o600
+    assert not os.path.exists(call["config"]["path"])
+    assert "hmac-secret-value" not in json.dumps(result)
+
+
+def test_eab_key_file_is_removed_when_certbot_fails(run, certbot, monkeypatch):
+    monkeypatch.setenv("FAKE_CERTBOT_FAIL", "An unexpected error occurred: boom")
+    failed, result = run(eab_kid="kid-1", eab_hmac_key="hmac-secret-value")
+    [call] = certbot()
+    assert failed and not os.path.exists(call["config"]["path"])
     assert "hmac-secret-value" not in json.dumps(result)
 
 
@@ -220,6 +238,7 @@ def test_ca_bundle_and_eab(run, certbot, tmp_path):
         ({"domains": ["a.lab.test", " "]}, "no empty ones"),
         ({"renew_before_days": 0}, "renew_before_days must be 1 or more"),
         ({"eab_kid": "kid-only"}, "eab_kid"),
+        ({"eab_kid": "kid-1", "eab_hmac_key": "key\npre-hook = touch /tmp/owned"}, "eab_hmac_key: not a base64"),
         ({"challenge": "dns-01"}, "dns_plugin"),
     ],
 )

@@ -109,6 +109,23 @@ def test_quarantine_check_mode_diff_then_apply_then_idempotent(run, uploads, tmp
     assert result["files"][0]["action"] == "kept: released from quarantine before"
 
 
+def test_diff_lists_one_path_a_line_whatever_the_names(run, uploads, tmp_path):
+    """The diff is one path a line: a name's newline or escape sequence is escaped, the results keep the name."""
+    name = "evil\nforged\x1b[2J.php.mp4"
+    (uploads / name).write_bytes(SHELL)
+    qdir = str(tmp_path / "quarantine")
+    args = {"paths": [str(uploads)], "action": "quarantine", "quarantine_dir": qdir, "_ansible_diff": True}
+    failed, result = run(args)
+    assert not failed, result.get("msg")
+    assert result["diff"]["before"] == f"{uploads}/avatar.php.mp4\n{uploads}/evil\\nforged\\x1b[2J.php.mp4\n"
+    assert str(uploads / name) in [item["path"] for item in result["files"]]
+    ids = [item["quarantine_id"] for item in result["files"]]
+    failed, result = run({"action": "release", "quarantine_dir": qdir, "release_ids": ids, "_ansible_diff": True})
+    assert not failed, result.get("msg")
+    assert len(result["diff"]["after"].splitlines()) == 2 and "\x1b" not in result["diff"]["after"]
+    assert (uploads / name).exists()
+
+
 @pytest.mark.parametrize(
     ("args", "check"),
     [

@@ -1,0 +1,88 @@
+# Copyright (c) 2026, aiguard.hardening maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""nginx_auth's templates, rendered: which location checks what."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from ansible.errors import AnsibleFilterError
+from nginx_auth_render import TOKEN, auth_of, locations, render
+
+
+def api_site(**keys):
+    return {"name": "api", "upstream": "127.0.0.1:3002", "api_paths": ["/v1/"], "api_tokens": [TOKEN], **keys}
+
+
+# Each case: the site, the location (modifier, path), how it must authenticate.
+@pytest.mark.parametrize(
+    ("site", "location", "auth"),
+    [
+        # An upload path under an API path is an upload of the API: the
+        # API's token (or basic auth), whatever the site's own auth is.
+        (api_site(upload_paths=["/v1/files"]), ("^~", "/v1/files"), "bearer"),
+        (api_site(upload_paths=["/v1/files"], auth="none"), ("^~", "/v1/files"), "bearer"),
+        (api_site(upload_paths=["/v1/files"], auth="none", api_auth="basic"), ("^~", "/v1/files"), "basic"),
+        (api_site(upload_paths=["/v1"], api_paths=["/v"]), ("^~", "/v1"), "bearer"),  # nginx's prefixes are strings
+        (api_site(upload_paths=["/v1/files"], sub_path="/app/"), ("^~", "/app/v1/files"), "bearer"),
+        (api_site(api_paths=["/gradio_api/"]), ("^~", "/gradio_api/upload"), "bearer"),
+        # Elsewhere an upload path has the site's auth.
+        (api_site(api_paths=["/gradio_api/"]), ("^~", "/upload"), "basic"),
+        (api_site(api_paths=["/gradio_api/"], auth="none"), ("^~", "/upload"), "none"),
+        (api_site(upload_paths=["/v1files"]), ("^~", "/v1files"), "basic"),
+        # The API paths and the rest, as before.
+        (api_site(upload_paths=["/v1/files"]), ("^~", "/v1/"), "bearer"),
+        (api_site(upload_paths=["/v1/files"]), ("", "/"), "basic"),
+        (api_site(public_locations=["/v1/health"]), ("=", "/v1/health"), "none"),
+    ],
+    ids=[
+        "upload-under-api",
+        "upload-under-api-public-site",
+        "upload-under-basic-api",
+        "upload-under-api-string-prefix",
+        "upload-under-api-sub-path",
+        "gradio-upload-under-gradio-api",
+        "upload-beside-api",
+        "upload-beside-api-public-site",
+        "upload-not-under-api",
+        "api",
+        "site",
+        "public-under-api",
+    ],
+)
+def test_how_each_location_authenticates(site, location, auth):
+    found = locations(render("site.conf.j2", [site])[site["name"]])
+    assert auth_of(found[location]) == auth, found[location]
+
+
+def test_an_upload_under_an_api_path_keeps_the_upload_rules():
+    body = locations(render("site.conf.j2", [api_site(upload_paths=["/v1/files"])])["api"])[("^~", "/v1/files")]
+    assert "limit_req zone=aiguard_api_upload burst=4 nodelay;" in body
+    assert "proxy_request_buffering off;" in body
+    assert "error_page 401 = @aiguard_api_api_401;" in body
+
+
+@pytest.mark.parametrize(
+    ("names", "refused"),
+    [(("my-app", "myapp", "my-app2"), False), (("my-app", "my_app"), True)],
+    ids=["apart", "clash"],
+)
+def test_each_site_checks_its_own_tokens(names, refused):
+    """The variable a site's API locations check is the one its tokens file maps, and no other site's."""
+    given = [api_site(name=name) for name in names]
+    if refused:
+        # Both would map $aiguard_bearer_my_app, and nginx lets the last map win.
+        with pytest.raises(AnsibleFilterError, match="become the same nginx identifier 'my_app'"):
+            render("tokens.conf.j2", given)
+        return
+    tokens = render("tokens.conf.j2", given)
+    servers = render("site.conf.j2", given)
+    mapped = {}
+    for name, text in tokens.items():
+        [variable] = re.findall(r"^map \$http_authorization (\$\w+) \{$", text, re.M)
+        mapped[name] = variable
+    assert len(set(mapped.values())) == len(given)
+    for name, text in servers.items():
+        assert set(re.findall(r"if \((\$aiguard_bearer_\w+) = 0\)", text)) == {mapped[name]}
