@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import shlex
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +21,11 @@ BROWSER = (
 )
 # Real media shipped with Gradio in the lab image.
 ASSETS = "/opt/aiguard-lab/venv/lib/python3*/site-packages/gradio/media_assets"
+LIB = "/usr/local/lib/aiguard"
+PYZ = f"{LIB}/aiguard-upload-scan.pyz"
+COMMAND = "/usr/local/sbin/aiguard-upload-scan"
+# The collection as Ansible finds it (scripts/bootstrap.sh links the checkout there).
+COLLECTIONS = Path(__file__).resolve().parents[3] / ".cache" / "collections"
 
 
 def sh(node, command):
@@ -58,6 +65,36 @@ def test_directories(node):
     q = node.file(QUARANTINE)
     assert q.user == "root" and q.mode == 0o700
     assert node.file("/var/lib/aiguard/quarantine").mode == 0o700
+
+
+def this_checkouts_zipapp():
+    """(sha256, entries) of the zipapp the controller builds from this checkout."""
+    if str(COLLECTIONS) not in sys.path:
+        sys.path.insert(0, str(COLLECTIONS))
+    from ansible_collections.aiguard.hardening.plugins.plugin_utils import zipapp
+
+    data, entries = zipapp.upload_scan_zipapp()
+    return zipapp.sha256(data), entries
+
+
+def zip_entries(node, path):
+    script = f"import json, zipfile; print(json.dumps(zipfile.ZipFile({path!r}).namelist()))"
+    return json.loads(node.check_output(f"python3 -c {shlex.quote(script)}"))
+
+
+def test_the_scanner_is_one_zipapp(node):
+    # One file, the very zipapp this checkout builds, and the command runs it.
+    assert node.check_output(f"ls -A {LIB}").split() == ["aiguard-upload-scan.pyz"]
+    pyz = node.file(PYZ)
+    assert pyz.is_file and pyz.user == "root" and pyz.group == "root" and pyz.mode == 0o644
+    checksum, entries = this_checkouts_zipapp()
+    assert node.check_output(f"sha256sum {PYZ}").split()[0] == checksum
+    assert zip_entries(node, PYZ) == entries
+    assert "uploadscan/cli.py" in entries and "__main__.py" in entries
+    assert f"python3 -I {PYZ}" in node.file(COMMAND).content_string
+    assert "usage: aiguard-upload-scan" in node.check_output(f"{COMMAND} --help")
+    node.check_output(f"{COMMAND} check-config /etc/aiguard/upload-scan.json")
+    node.check_output(f"cd / && python3 {PYZ} check-config /etc/aiguard/upload-retention.json")
 
 
 def test_uploads_cannot_run(node):
@@ -212,47 +249,60 @@ def test_preflight_refuses_to_replace_an_fstab_entry(converge, hosts_in, host_of
             sh(node, "mv /etc/fstab.before-test /etc/fstab")
 
 
-@pytest.mark.parametrize(
-    ("extra", "message"),
-    [
-        (
-            {"upload_guard_apps": [{"name": "gradio", "owner": "aiapp", "upload_dir": "/etc/uploads"}]},
-            "below one of upload_guard_allowed_prefixes",
-        ),
-        (
-            {"upload_guard_apps": [{"name": "gradio", "owner": "aiapp", "upload_dir": "/"}]},
-            "below one of upload_guard_allowed_prefixes",
-        ),
-        ({"upload_guard_retention_days": 0}, "retention_days must be at least 1"),
-        (
-            {"upload_guard_apps": [{"name": "gradio", "owner": "aiapp", "upload_dir": UPLOADS, "retention_days": 0}]},
-            "retention_days must be at least 1",
-        ),
-        (
-            {
-                "upload_guard_apps": [
-                    {
-                        "name": "gradio",
-                        "owner": "aiapp",
-                        "upload_dir": UPLOADS,
-                        "nginx_site": "studio",
-                        "max_upload_size": "2m",
-                    }
-                ]
-            },
-            "differs from client_max_body_size 1m",
-        ),
-        (
-            {
-                "upload_guard_apps": [
-                    {"name": "gradio", "owner": "aiapp", "upload_dir": UPLOADS, "quarantine_dir": UPLOADS + "/q"}
-                ]
-            },
-            "is inside",
-        ),
-    ],
+def test_preflight_stops_bad_input_before_any_change(converge, hosts_in, host_of):
+    # The whole play, as a user runs it, with one bad entry among good ones:
+    # preflight names it and nothing on the host changes (each check of the
+    # variables has a unit test in tests/unit/plugins/module_utils/test_uploadguard.py).
+    nodes = {name: host_of(name) for name in hosts_in("ai_apps")}
+    before = {name: node.check_output("sha256sum /etc/aiguard/upload-scan.json") for name, node in nodes.items()}
+    app = {
+        "name": "gradio",
+        "owner": "aiapp",
+        "upload_dir": UPLOADS,
+        "output_dir": OUTPUTS,
+        "service": "aiguard-lab-gradio.service",
+        "nginx_site": "studio",
+        "allowed_types": ["png", "exe"],
+    }
+    recap = converge("-e", json.dumps({"upload_guard_apps": [app]}))
+    assert recap.rc != 0 and set(recap.failed) == set(nodes), recap.output
+    assert not recap.changed, recap.output
+    assert "upload_guard: fix these variables (nothing on the host has changed):" in recap.output, recap.output
+    assert "upload_guard_apps[0].allowed_types[1]: 'exe' is not a content type the scanner knows" in recap.output
+    for name, node in nodes.items():
+        assert node.check_output("sha256sum /etc/aiguard/upload-scan.json") == before[name]
+
+
+# The command of the releases that installed the scanner as a package.
+OLD_COMMAND = (
+    '#!/bin/sh\ncd / && exec /usr/bin/python3 -I -B -c \'import sys; sys.path.insert(0, "/usr/local/lib/aiguard"); '
+    'from uploadscan.cli import cli; sys.exit(cli())\' "$@"\n'
 )
-def test_preflight_refuses_bad_input(converge, extra, message):
-    recap = converge("--tags", "upload_guard_preflight", "-e", json.dumps(extra))
-    assert recap.rc != 0 and recap.failed, recap.output
-    assert message in recap.output, recap.output
+
+
+def test_upgrade_from_the_package_layout_replaces_it(converge, hosts_in, host_of):
+    # A host as earlier releases left it: the package directory (the same
+    # code, unpacked), the single file of the releases before, the command
+    # that ran the package, and no zipapp.
+    nodes = [host_of(name) for name in hosts_in("ai_apps")]
+    unpack = (
+        f"import zipfile; z = zipfile.ZipFile({PYZ!r}); "
+        f"z.extractall({LIB!r}, [n for n in z.namelist() if n.startswith('uploadscan/')])"
+    )
+    for node in nodes:
+        node.check_output(f"python3 -c {shlex.quote(unpack)}")
+        node.check_output(f"echo '# the single-file scanner' > {LIB}/uploadscan.py && rm {PYZ}")
+        node.check_output(f"printf %s {shlex.quote(OLD_COMMAND)} > {COMMAND}")
+        assert "usage: aiguard-upload-scan" in node.check_output(f"{COMMAND} --help")
+        assert sorted(node.check_output(f"ls -A {LIB}").split()) == ["uploadscan", "uploadscan.py"]
+    recap = converge()
+    assert recap.rc == 0 and set(recap.changed) == set(hosts_in("ai_apps")), recap.output
+    checksum = this_checkouts_zipapp()[0]
+    for node in nodes:
+        assert node.check_output(f"ls -A {LIB}").split() == ["aiguard-upload-scan.pyz"]
+        assert node.check_output(f"sha256sum {PYZ}").split()[0] == checksum
+        assert f"python3 -I {PYZ}" in node.file(COMMAND).content_string
+        node.check_output("systemctl start aiguard-upload-scan.service aiguard-upload-retention.service")
+    # Upgraded once: the next run changes nothing.
+    recap = converge()
+    assert recap.rc == 0 and not recap.changed, recap.output
