@@ -108,6 +108,15 @@ def test_api_paths_need_a_bearer_token(front):
     assert mj.status == 401
 
 
+def test_upload_path_under_an_api_path_needs_the_token(front):
+    front.client.check_output("head -c 1000 /dev/urandom > /tmp/api-upload.bin")
+    upload = {"host": API, "method": "POST", "data_file": "/tmp/api-upload.bin"}
+    assert front.request("/v1/files", **upload).status == 401
+    assert front.request("/v1/files", user=ALICE, **upload).status == 401
+    passed = front.request("/v1/files", headers=[f"Authorization: Bearer {KEY}"], **upload)
+    assert passed.status not in (0, 401, 403), passed
+
+
 def test_public_location_is_the_only_exception(front):
     assert front.request("/health", host=API).status == 200
     assert front.request("/health/more", host=API).status == 401
