@@ -23,28 +23,35 @@ from __future__ import annotations
 
 from ansible_collections.aiguard.hardening.plugins.module_utils import certbot_tls
 from ansible_collections.aiguard.hardening.plugins.module_utils.certbot import resolve_directory
+from ansible_collections.aiguard.hardening.plugins.plugin_utils.plain import plain_arguments
 
 
+@plain_arguments
 def certbot_tls_certificates(model, mode="acme", fqdn=None):
     return certbot_tls.certificates(model, mode, fqdn)
 
 
+@plain_arguments
 def certbot_tls_problems(certificates, settings, nginx_acme_webroot=""):
     return certbot_tls.problems(certificates, settings, nginx_acme_webroot)
 
 
+@plain_arguments
 def certbot_tls_report(certificates, infos, mode="acme", check_mode=False):
     return certbot_tls.report(certificates, infos, mode, bool(check_mode))
 
 
+@plain_arguments
 def certbot_tls_expiry_problems(report, expiry_fail_days, check_mode=False, cert_dir="/etc/ssl/aiguard"):
     return certbot_tls.expiry_problems(report, expiry_fail_days, bool(check_mode), cert_dir)
 
 
+@plain_arguments
 def certbot_tls_chain_files(certificates, leaves, ca_pem):
     return certbot_tls.chain_files(leaves, certificates, ca_pem)
 
 
+@plain_arguments
 def acme_directory(server):
     return resolve_directory(server)
 

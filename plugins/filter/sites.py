@@ -64,8 +64,10 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.aiguard.hardening.plugins.module_utils import sites as _sites
+from ansible_collections.aiguard.hardening.plugins.plugin_utils.plain import plain_arguments
 
 
+@plain_arguments
 def site_model(sites, **settings):
     """The sites with their defaults and the facts derived from them (see the module's docstring)."""
     try:
@@ -74,6 +76,7 @@ def site_model(sites, **settings):
         raise AnsibleFilterError(f"site_model: {error}") from None
 
 
+@plain_arguments
 def nginx_auth_problems(sites, tls_protocols=None, tls_ciphers=None, **settings):
     """Every problem of nginx_auth's variables, each naming the variable and the fix."""
     try:
@@ -82,6 +85,7 @@ def nginx_auth_problems(sites, tls_protocols=None, tls_ciphers=None, **settings)
         raise AnsibleFilterError(f"nginx_auth_problems: {error}") from None
 
 
+@plain_arguments
 def nginx_auth_stale_users(allowed, files):
     """[[site, user]] in the sites' htpasswd files (slurp results) but no longer allowed there."""
     return _sites.stale_users(allowed, files)

@@ -34,8 +34,10 @@ SSH, the controller's address (empty if unknown) and the port it reaches.
 from __future__ import annotations
 
 from ansible_collections.aiguard.hardening.plugins.module_utils import ufwallowlist as _ufwallowlist
+from ansible_collections.aiguard.hardening.plugins.plugin_utils.plain import plain_arguments
 
 
+@plain_arguments
 def ufw_allowlist_model(rules, admin_networks=None, ssh_port=None, tag=None, ipv6=None, audit_ports=None):
     """The role's rules, audit allowlist and problems (see the module's docstring)."""
     return _ufwallowlist.build(
@@ -43,6 +45,7 @@ def ufw_allowlist_model(rules, admin_networks=None, ssh_port=None, tag=None, ipv
     ).as_dict()
 
 
+@plain_arguments
 def ufw_allowlist_session(connection, ssh_connection="", controller_address="", ssh_port=22):
     """What the lockout guard knows of the controller's session (see the module's docstring)."""
     return _ufwallowlist.session(connection, ssh_connection, controller_address, ssh_port)

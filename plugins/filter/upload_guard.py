@@ -46,8 +46,10 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.aiguard.hardening.plugins.module_utils import uploadguard
+from ansible_collections.aiguard.hardening.plugins.plugin_utils.plain import plain_arguments
 
 
+@plain_arguments
 def upload_guard_model(apps, sites=None, **settings):
     """The apps with their defaults and what the tasks derive from them, or the problems (see the docstring)."""
     try:
@@ -58,6 +60,7 @@ def upload_guard_model(apps, sites=None, **settings):
         raise AnsibleFilterError(f"upload_guard_model: {error}") from None
 
 
+@plain_arguments
 def upload_guard_mounts(results):
     """{own, foreign}: the upload directories' fstab entries, the role's and anybody else's."""
     return uploadguard.mounts(results)
