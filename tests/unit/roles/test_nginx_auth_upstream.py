@@ -1,0 +1,55 @@
+# Copyright (c) 2026, aiguard.hardening maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""nginx_auth's templates, rendered: what each location sends on to the app."""
+
+from __future__ import annotations
+
+import pytest
+from nginx_auth_render import locations, map_value, maps, render, upstream_headers
+
+PROXY_CONF = render("proxy.conf.j2", [])["proxy.conf.j2"]
+
+
+def site(**keys):
+    return {"name": "app", "upstream": "127.0.0.1:7860", **keys}
+
+
+def upstream_of(given, location):
+    body = locations(render("site.conf.j2", [given])[given["name"]])[location]
+    return upstream_headers(body, PROXY_CONF)
+
+
+def follow(variable, value):
+    """The value of an nginx variable that maps, through http.conf's maps, from the client's header ``value``."""
+    found = maps(render("http.conf.j2", [site()])["http.conf.j2"])
+    chain = []
+    while variable in found:
+        chain.append(variable)
+        variable, _entries = found[variable]
+    result = value
+    for name in reversed(chain):
+        result = map_value(found[name][1], result)
+    return result
+
+
+# The Upgrade header: a websocket upgrade (Gradio, realtime APIs) goes
+# through; any other protocol, such as h2c, does not, since an app that
+# switched the connection to it would take every later request on it
+# without nginx's checks.
+@pytest.mark.parametrize(
+    ("client", "upgrade", "connection"),
+    [
+        ("websocket", "websocket", "upgrade"),
+        ("WebSocket", "websocket", "upgrade"),
+        ("h2c", "", ""),
+        ("websocket, h2c", "", ""),
+        ("h2c, websocket", "", ""),
+        ("TLS/1.2", "", ""),
+        ("", "", ""),
+    ],
+)
+def test_only_a_websocket_upgrade_reaches_the_app(client, upgrade, connection):
+    headers = upstream_of(site(), ("", "/"))
+    assert follow(headers["Upgrade"], client) == upgrade
+    assert follow(headers["Connection"], client) == connection
