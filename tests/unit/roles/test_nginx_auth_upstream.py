@@ -53,3 +53,13 @@ def test_only_a_websocket_upgrade_reaches_the_app(client, upgrade, connection):
     headers = upstream_of(site(), ("", "/"))
     assert follow(headers["Upgrade"], client) == upgrade
     assert follow(headers["Connection"], client) == connection
+
+
+# X-Forwarded-For and X-Real-IP are the address nginx saw, whatever the
+# client sent: an app that reads the first X-Forwarded-For entry cannot be
+# given another one.
+@pytest.mark.parametrize("location", [("", "/"), ("^~", "/upload"), ("=", "/health")])
+def test_the_app_sees_the_client_address_nginx_saw(location):
+    headers = upstream_of(site(public_locations=["/health"]), location)
+    assert headers["X-Real-IP"] == "$remote_addr"
+    assert headers["X-Forwarded-For"] == "$remote_addr"
