@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import pytest
-from nginx_auth_render import locations, map_value, maps, render, upstream_headers
+from nginx_auth_render import TOKEN, locations, map_value, maps, render, upstream_headers
 
 PROXY_CONF = render("proxy.conf.j2", [])["proxy.conf.j2"]
 
@@ -63,3 +63,38 @@ def test_the_app_sees_the_client_address_nginx_saw(location):
     headers = upstream_of(site(public_locations=["/health"]), location)
     assert headers["X-Real-IP"] == "$remote_addr"
     assert headers["X-Forwarded-For"] == "$remote_addr"
+
+
+# The Authorization header towards the app: cleared where nginx checked
+# basic auth and on public locations (a browser sends the site's basic auth
+# to every path of it); the bearer token goes on to an API; a site without
+# nginx auth leaves the header to the app's own login.
+@pytest.mark.parametrize(
+    ("given", "location", "authorization"),
+    [
+        (site(), ("", "/"), ""),
+        (site(), ("^~", "/upload"), ""),
+        (site(public_locations=["/health"]), ("=", "/health"), ""),
+        (site(public_locations=["/assets/"]), ("^~", "/assets/"), ""),
+        (site(auth="none", public_locations=["/health"]), ("=", "/health"), ""),
+        (site(api_paths=["/v1/"], api_tokens=[TOKEN]), ("^~", "/v1/"), None),
+        (site(api_paths=["/v1/"], api_tokens=[TOKEN], upload_paths=["/v1/files"]), ("^~", "/v1/files"), None),
+        (site(api_paths=["/v1/"], api_auth="basic"), ("^~", "/v1/"), ""),
+        (site(auth="none"), ("", "/"), None),
+        (site(auth="none"), ("^~", "/upload"), None),
+    ],
+    ids=[
+        "basic-site",
+        "basic-upload",
+        "public-exact",
+        "public-prefix",
+        "public-on-open-site",
+        "bearer-api",
+        "bearer-upload",
+        "basic-api",
+        "open-site",
+        "open-upload",
+    ],
+)
+def test_which_locations_clear_the_authorization_header(given, location, authorization):
+    assert upstream_of(given, location).get("Authorization") == authorization
