@@ -76,7 +76,7 @@ def locations(text):
 
 def auth_of(body):
     """How a location authenticates: bearer, basic or none."""
-    if re.search(r"^if \(\$aiguard_bearer_\w+ = 0\) \{$", body, re.M):
+    if re.search(r"^auth_request /_aiguard_bearer_\w+;$", body, re.M):
         return "bearer"
     if re.search(r'^auth_basic "[^"]+";$', body, re.M):
         return "basic"
