@@ -664,7 +664,10 @@ def classify_listener(listener, state):
     if state is None or not state.enabled:
         return EVERYONE, [ANY_NET[family] for family in families]
     proto = "udp" if listener["protocol"].startswith("udp") else "tcp"
-    sources = allowed_sources(state.rules, listener["port"], proto, families, state.incoming)
+    # IPV6=no does not leave IPv6 unfiltered: ufw-init then drops every IPv6
+    # packet but loopback's and loads neither user6.rules nor the policy.
+    filtered = [family for family in families if family == IPV4 or state.ipv6]
+    sources = allowed_sources(state.rules, listener["port"], proto, filtered, state.incoming)
     if not sources:
         return BLOCKED, []
     if any(source in (ANY4, ANY6) for source in sources):

@@ -116,6 +116,9 @@ notes:
   - The firewall classification reads ufw's configuration files, not the kernel's tables. It errs on the side of
     exposure. An allowing rule counts even when it only applies on one interface, to one destination address or from
     one source port; a blocking rule only counts when it applies to every interface, destination and source port.
+  - With C(IPV6=no) in C(etc/default/ufw), ufw drops every IPv6 packet except on loopback and ignores
+    C(user6.rules) and the default policy for IPv6, so an enabled ufw blocks a socket's IPv6 side whatever those say.
+    ufw does not touch IPv6 at all when C(ip6tables) does not work in the kernel; these files do not show that.
   - A process that exits or closes its sockets during the scan is skipped.
 requirements:
   - Linux with procfs.

@@ -94,6 +94,7 @@ options:
     description:
       - Whether V(any) in O(rules[].sources) covers IPv6 too. Must match C(IPV6) in C(/etc/default/ufw); IPv6
         sources need it on.
+      - With C(IPV6=no) ufw does not leave IPv6 unfiltered; it drops all IPv6 traffic, in and out, except on loopback.
     type: bool
     default: true
   incoming:

@@ -76,9 +76,56 @@ def locations(text):
 
 def auth_of(body):
     """How a location authenticates: bearer, basic or none."""
-    if re.search(r"^if \(\$aiguard_bearer_\w+ = 0\) \{$", body, re.M):
+    if re.search(r"^auth_request /_aiguard_bearer_\w+;$", body, re.M):
         return "bearer"
     if re.search(r'^auth_basic "[^"]+";$', body, re.M):
         return "basic"
     assert "auth_basic off;" in body, body
     return "none"
+
+
+_MAP = re.compile(r"^map (\$\w+) (\$\w+) \{\n(.*?)^\}", re.M | re.S)
+
+
+def maps(text):
+    """``{target variable: (source variable, [(key, value)])}`` of the map blocks in ``text``."""
+    found = {}
+    for source, target, body in _MAP.findall(text):
+        entries = []
+        for line in body.splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line:
+                key, value = line.rstrip(";").rsplit(None, 1) if " " in line else (line.rstrip(";"), "")
+                entries.append((key.strip().strip('"'), value.strip('"')))
+        found[target] = (source, entries)
+    return found
+
+
+def map_value(entries, value):
+    """What an nginx map gives for ``value``: an exact key, else the first matching regex, else the default."""
+    exact = {key: result for key, result in entries if not key.startswith("~") and key != "default"}
+    if value in exact:
+        return exact[value]
+    for key, result in entries:
+        if key.startswith("~*") and re.search(key[2:], value, re.I):
+            return result
+        if key.startswith("~") and not key.startswith("~*") and re.search(key[1:], value):
+            return result
+    return dict(entries).get("default", "")
+
+
+def upstream_headers(body, proxy_conf):
+    """``{header: value}`` a location sets towards the app: its proxy_set_header lines and proxy.conf's."""
+    lines = []
+    for line in body.splitlines():
+        if line.startswith("include ") and line.endswith("/proxy.conf;"):
+            lines += [item.strip() for item in proxy_conf.splitlines()]
+        else:
+            lines.append(line)
+    headers = {}
+    for line in lines:
+        match = re.match(r"^proxy_set_header (\S+) (.+);$", line)
+        if match:
+            assert match.group(1) not in headers, f"{match.group(1)} set twice"
+            headers[match.group(1)] = match.group(2).strip('"')
+    return headers

@@ -86,3 +86,31 @@ def test_each_site_checks_its_own_tokens(names, refused):
     assert len(set(mapped.values())) == len(given)
     for name, text in servers.items():
         assert set(re.findall(r"if \((\$aiguard_bearer_\w+) = 0\)", text)) == {mapped[name]}
+
+
+# nginx runs a location's rewrite directives (if, return) before limit_req
+# (preaccess), and auth_basic and auth_request after it (access). A token
+# check with if/return answered every wrong token before the rate limit.
+@pytest.mark.parametrize(
+    ("site", "location", "zone"),
+    [
+        (api_site(), ("^~", "/v1/"), "aiguard_api_api"),
+        (api_site(upload_paths=["/v1/files"]), ("^~", "/v1/files"), "aiguard_api_upload"),
+        (api_site(sub_path="/app/"), ("^~", "/app/v1/"), "aiguard_api_api"),
+        (api_site(name="my-app", auth="none"), ("^~", "/v1/"), "aiguard_my-app_api"),
+    ],
+    ids=["api", "upload-under-api", "sub-path", "public-site"],
+)
+def test_a_wrong_bearer_token_is_rate_limited(site, location, zone):
+    found = locations(render("site.conf.j2", [site])[site["name"]])
+    body = found[location]
+    assert re.search(rf"^limit_req zone={zone} burst=\d+ nodelay;$", body, re.M), body
+    assert not re.search(r"^(if|return|rewrite|set) ", body, re.M), body
+    [check] = re.findall(r"^auth_request (\S+);$", body, re.M)
+    assert found[("=", check)].splitlines() == [
+        "internal;",
+        f"if ($aiguard_bearer_{site['name'].replace('-', '_')} = 0) {{",
+        "return 401;",
+        "}",
+        "return 204;",
+    ]

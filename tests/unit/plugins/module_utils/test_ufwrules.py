@@ -472,6 +472,65 @@ def test_disabled_firewall_classifies_as_everyone(tmp_path):
     assert u.classify_listener(listener(port=3002), state) == ("everyone", ["0.0.0.0/0"])
 
 
+def ufw_root(tmp_path, ipv6="yes", policy="DROP"):
+    """A copy of the captured host with IPV6 and DEFAULT_INPUT_POLICY set."""
+    root = tmp_path / "root"
+    shutil.copytree(FIXTURES / "etc", root / "etc")
+    defaults = root / "etc" / "default" / "ufw"
+    text = defaults.read_text().replace("IPV6=yes", f"IPV6={ipv6}")
+    defaults.write_text(text.replace('DEFAULT_INPUT_POLICY="DROP"', f'DEFAULT_INPUT_POLICY="{policy}"'))
+    return str(root)
+
+
+V6_ONLY = dict(address="2001:db8::5", family="ipv6", protocol="tcp6", wildcard=False)
+DUAL = dict(address="::", family="ipv6", protocol="tcp6")
+
+
+# IPV6=no: ufw-init sets ip6tables' INPUT, OUTPUT and FORWARD to DROP with
+# only loopback accepted, and loads neither user6.rules nor the policy for
+# IPv6 (checked with ufw 0.36.2 in a network namespace). The IPv6 rules
+# still in user6.rules (80,443 and 8443 from ::/0, 22 from 2001:db8:1::/48)
+# then open nothing.
+@pytest.mark.parametrize(
+    ("ipv6", "policy", "item", "exposure", "allowed_from"),
+    [
+        ("yes", "DROP", listener(port=80, **V6_ONLY), "everyone", ["::/0"]),
+        ("no", "DROP", listener(port=80, **V6_ONLY), "blocked", []),
+        ("no", "DROP", listener(port=8443, **V6_ONLY), "blocked", []),
+        ("no", "DROP", listener(port=22, **V6_ONLY), "blocked", []),
+        # A dual-stack socket is still reachable over IPv4 as the IPv4 rules say.
+        ("yes", "DROP", listener(port=80, **DUAL), "everyone", ["0.0.0.0/0", "::/0"]),
+        ("no", "DROP", listener(port=80, **DUAL), "everyone", ["0.0.0.0/0"]),
+        ("no", "DROP", listener(port=22, **DUAL), "allowed", ["192.0.2.0/24"]),
+        ("no", "DROP", listener(port=3002, **DUAL), "blocked", []),
+        # The incoming policy applies to IPv4 only.
+        ("yes", "ACCEPT", listener(port=3002, **V6_ONLY), "everyone", ["::/0"]),
+        ("no", "ACCEPT", listener(port=3002, **V6_ONLY), "blocked", []),
+        ("no", "ACCEPT", listener(port=3002, **DUAL), "everyone", ["0.0.0.0/0"]),
+        # IPv4 sockets, and IPv4-mapped ones, do not depend on the switch.
+        ("no", "DROP", listener(port=7860), "allowed", ["198.51.100.7/32"]),
+        (
+            "no",
+            "DROP",
+            listener(port=7860, address="0.0.0.0", family="ipv6", protocol="tcp6", mapped=True),
+            "allowed",
+            ["198.51.100.7/32"],
+        ),
+        (
+            "no",
+            "DROP",
+            listener(address="::1", family="ipv6", protocol="tcp6", wildcard=False, scope="loopback"),
+            "loopback",
+            [],
+        ),
+    ],
+)
+def test_classify_listener_ipv6_switch(tmp_path, ipv6, policy, item, exposure, allowed_from):
+    state = u.read_state(ufw_root(tmp_path, ipv6, policy))
+    assert state.ipv6 is (ipv6 == "yes")
+    assert u.classify_listener(item, state) == (exposure, allowed_from)
+
+
 @pytest.mark.parametrize(
     ("exposure", "allowed_from", "allowlist", "extra"),
     [
