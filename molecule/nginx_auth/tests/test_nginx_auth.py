@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -238,6 +239,19 @@ def test_rate_limit_answers_429_with_a_body(front):
     limited = front.request("/v1/models", host=API, headers=[f"Authorization: Bearer {KEY}"])
     if limited.status == 429:
         assert "Too many requests" in limited.body
+
+
+def test_wrong_bearer_tokens_are_rate_limited(front):
+    # The token is checked in the access phase, after limit_req: a client guessing tokens
+    # meets the API limit (5r/s, burst 10) like any other. Let the zone refill first.
+    time.sleep(3)
+    codes = front.client.check_output(
+        "for i in $(seq 40); do curl -s -o /dev/null -w '%{http_code} ' -A "
+        + shlex.quote(BROWSER)
+        + f" -H 'Host: {API}' -H 'Authorization: Bearer sk-wrong-token-0000000' http://{front.target}/v1/models; done"
+    ).split()
+    assert codes[0] == "401" and "429" in codes and "200" not in codes, codes
+    time.sleep(3)
 
 
 def test_app_ports_are_not_reachable_from_another_host(front):
