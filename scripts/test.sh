@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every test of the collection, in order, and print one summary line:
-#   lint (shellcheck, yamllint, ruff check and format, ansible-test sanity,
+#   lint (shellcheck, yamllint, ruff check and format, ansible-test sanity
+#   (beside the other lint and unit stages: it runs on one core),
 #   ansible-lint production profile, changelog), unit tests (pytest),
 #   integration tests (the collection build/install test and the lab
 #   scripts' failure handling), and every Molecule scenario.
@@ -22,6 +23,17 @@ export ANSIBLE_FORCE_COLOR=false PY_COLORS=0
 stages=${*:-lint unit integration molecule}
 passed=() failed=() times=()
 
+record() { # record NAME RC SECONDS: a stage's result for the summary
+  times+=("$(printf '%-28s %6ss' "$1" "$3")")
+  if [ "$2" -eq 0 ]; then
+    passed+=("$1")
+    printf '===== %s: passed in %ss\n' "$1" "$3"
+  else
+    failed+=("$1")
+    printf '===== %s: FAILED (exit %s) in %ss\n' "$1" "$2" "$3"
+  fi
+}
+
 run() { # run NAME COMMAND...
   local name=$1 start rc
   shift
@@ -29,15 +41,39 @@ run() { # run NAME COMMAND...
   printf '\n===== %s =====\n' "$name"
   "$@"
   rc=$?
-  times+=("$(printf '%-28s %6ss' "$name" $((SECONDS - start)))")
-  if [ $rc -eq 0 ]; then
-    passed+=("$name")
-    printf '===== %s: passed in %ss\n' "$name" $((SECONDS - start))
-  else
-    failed+=("$name")
-    printf '===== %s: FAILED (exit %s) in %ss\n' "$name" "$rc" $((SECONDS - start))
-  fi
+  record "$name" $rc $((SECONDS - start))
   return $rc
+}
+
+# A single-threaded stage that runs beside the next ones (the machine has
+# two cores): its output is held back and shown, with its own time, when
+# it is collected by collect.
+background=()
+beside() { # beside NAME COMMAND...
+  local name=$1 dir
+  shift
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/aiguard-stage.XXXXXX")
+  printf '\n===== %s: started beside the next stages =====\n' "$name"
+  (
+    start=$SECONDS
+    "$@" >"$dir/output" 2>&1
+    echo $? >"$dir/rc"
+    echo $((SECONDS - start)) >"$dir/seconds"
+  ) &
+  background+=("$name:$!:$dir")
+}
+
+collect() {
+  local entry name pid dir
+  for entry in "${background[@]}"; do
+    IFS=: read -r name pid dir <<<"$entry"
+    wait "$pid"
+    printf '\n===== %s =====\n' "$name"
+    cat "$dir/output"
+    record "$name" "$(cat "$dir/rc")" "$(cat "$dir/seconds")"
+    rm -rf "$dir"
+  done
+  background=()
 }
 
 scenarios() {
@@ -66,12 +102,14 @@ for stage in $stages; do
       run yamllint yamllint --strict .
       run ruff-check ruff check .
       run ruff-format ruff format --check .
-      run sanity scripts/sanity.sh
+      # ansible-test sanity is mostly pylint, on one core: beside the rest.
+      beside sanity scripts/sanity.sh
       run ansible-lint ansible-lint --profile production
       run changelog antsibull-changelog lint
       ;;
     unit)
       run unit pytest tests/unit -q -p no:cacheprovider
+      collect
       ;;
     integration)
       images || continue
@@ -86,6 +124,7 @@ for stage in $stages; do
     *) die "unknown stage '$stage'; use lint unit integration molecule" ;;
   esac
 done
+collect
 
 printf '\n===== summary =====\n'
 printf '%s\n' "${times[@]}"
