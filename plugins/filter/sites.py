@@ -39,24 +39,23 @@ None, or leaving it out, means nginx_auth's default (so another role may pass
 ``upload_auth``
     ``{site name: {upload path: bearer|basic|none}}``, how each upload location
     authenticates: as the API under an API path, else as the site;
-``users``, ``present_users``, ``allowed_users``, ``logins``
+``users``, ``present_users``, ``allowed_users``, ``password_files``
     ``nginx_auth_users`` with defaults filled in (passwords included: ``no_log``
     only), the names of the present ones, ``{site name: users allowed there}``,
-    and ``[{site, name, password}]`` each site's htpasswd file holds (``no_log`` only);
+    and ``[{site, users: [{name, password}]}]`` each site's htpasswd file holds
+    (``no_log`` only; empty for a site without basic auth);
 ``generated_files``
     the per-site files of a configuration buffer, relative to it.
 
 Fails (naming every problem, never a token) when the sites do not match the
 argument spec, or a name is invalid or used twice, also as an identifier. The other checks are
 
-    nginx_auth_sites | aiguard.hardening.nginx_auth_problems(<the same keywords>, tls_protocols=..., tls_ciphers=...)
+    nginx_auth_sites | aiguard.hardening.nginx_auth_problems(<the same keywords>, tls_protocols=...,
+        tls_ciphers=..., password_min_bits=..., hash_rounds=...)
 
 which returns every problem of nginx_auth's variables as a list of messages
-(empty when they are fine), for the role's preflight, and
-
-    model.allowed_users | aiguard.hardening.nginx_auth_stale_users(slurp_results)
-
-which returns ``[[site, user]]`` of the htpasswd files' users no longer allowed.
+(empty when they are fine; passwords checked against the policy), for the
+role's preflight.
 """
 
 from __future__ import annotations
@@ -77,18 +76,12 @@ def site_model(sites, **settings):
 
 
 @plain_arguments
-def nginx_auth_problems(sites, tls_protocols=None, tls_ciphers=None, **settings):
+def nginx_auth_problems(sites, **settings):
     """Every problem of nginx_auth's variables, each naming the variable and the fix."""
     try:
-        return _sites.problems(sites, tls_protocols=tls_protocols, tls_ciphers=tls_ciphers, **settings)
+        return _sites.problems(sites, **settings)
     except TypeError as error:
         raise AnsibleFilterError(f"nginx_auth_problems: {error}") from None
-
-
-@plain_arguments
-def nginx_auth_stale_users(allowed, files):
-    """[[site, user]] in the sites' htpasswd files (slurp results) but no longer allowed there."""
-    return _sites.stale_users(allowed, files)
 
 
 class FilterModule:
@@ -96,5 +89,4 @@ class FilterModule:
         return {
             "site_model": site_model,
             "nginx_auth_problems": nginx_auth_problems,
-            "nginx_auth_stale_users": nginx_auth_stale_users,
         }

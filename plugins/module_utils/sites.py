@@ -25,17 +25,18 @@ sites; its defaults are the role's defaults.
   model cannot be made of such input;
 * ``problems``: every problem of the input, the argument spec's and the ones
   it cannot express, each naming the variable (``nginx_auth_sites[studio].upstream``)
-  and the fix. Bearer tokens never appear in a message.
+  and the fix, the password policy (``basicauth``) included. Bearer tokens
+  and passwords never appear in a message.
 """
 
 from __future__ import annotations
 
-import base64
 import copy
 import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.aiguard.hardening.plugins.module_utils import basicauth
 from ansible_collections.aiguard.hardening.plugins.module_utils.uploadscan.kinds import UploadScanError, parse_size
 
 VAR = "nginx_auth_sites"
@@ -289,13 +290,19 @@ class Model:
             return []
         return [name for name in self.present_users if not site["users"] or name in site["users"]]
 
-    def logins(self):
-        """[{site, name, password}] each site's htpasswd file holds (passwords: no_log only)."""
+    def password_files(self):
+        """[{site, users: [{name, password}]}]: what each site's htpasswd file holds (passwords: no_log only).
+
+        Every site has one; a site without basic auth has an empty one, so a
+        user is never left in the file of a site that no longer allows them.
+        """
         passwords = {user["name"]: user["password"] for user in self.users if user["state"] == "present"}
         return [
-            {"site": site["name"], "name": name, "password": passwords[name]}
+            {
+                "site": site["name"],
+                "users": [{"name": name, "password": passwords[name]} for name in self.allowed_users(site)],
+            }
             for site in self.sites
-            for name in self.allowed_users(site)
         ]
 
     def generated_files(self):
@@ -327,28 +334,9 @@ class Model:
             "users": self.users,
             "present_users": self.present_users,
             "allowed_users": {site["name"]: self.allowed_users(site) for site in self.sites},
-            "logins": self.logins(),
+            "password_files": self.password_files(),
             "generated_files": self.generated_files(),
         }
-
-
-def stale_users(allowed, files):
-    """[[site, user]] in a site's htpasswd file but no longer allowed there.
-
-    ALLOWED is the model's ``allowed_users``; FILES are slurp results of the
-    files, looped over the sites (``item.name``, ``content`` base64; a
-    missing file has no content).
-    """
-    out = []
-    for result in files or []:
-        if "content" not in result:
-            continue
-        name = result["item"]["name"]
-        wanted = allowed.get(name, [])
-        for line in base64.b64decode(result["content"]).decode(errors="replace").splitlines():
-            if ":" in line and line.split(":", 1)[0] not in wanted:
-                out.append([name, line.split(":", 1)[0]])
-    return out
 
 
 def identifier(name):
@@ -584,8 +572,8 @@ def rate_limit_problems(label, limits, complete=True):
     return found
 
 
-def user_problems(users):
-    """Problems of filled users: names, duplicates, passwords (never shown)."""
+def user_problems(users, min_bits=basicauth.MIN_BITS):
+    """Problems of filled users: names, duplicates, passwords (never shown) under the password policy."""
     found, seen = [], set()
     for index, user in enumerate(users):
         label = f"{USERS_VAR}[{index}]"
@@ -598,6 +586,30 @@ def user_problems(users):
             found.append(
                 f"{label}.password: the present user {user['name']!r} needs a password (keep it in Ansible Vault)"
             )
+        elif user["state"] == "present":
+            weak = basicauth.password_problem(f"{label}.password", user["name"], user["password"], min_bits)
+            found += [weak] if weak else []
+    return found
+
+
+def hashing_problems(password_min_bits, hash_rounds):
+    """Problems of nginx_auth_password_min_bits and nginx_auth_hash_rounds."""
+    found = []
+    if isinstance(password_min_bits, bool) or not isinstance(password_min_bits, int) or password_min_bits < 0:
+        found.append(
+            f"nginx_auth_password_min_bits: got {password_min_bits!r}; a whole number of bits, "
+            f"{basicauth.MIN_BITS} unless you know better"
+        )
+    if (
+        isinstance(hash_rounds, bool)
+        or not isinstance(hash_rounds, int)
+        or not basicauth.MIN_ROUNDS <= hash_rounds <= basicauth.MAX_ROUNDS
+    ):
+        found.append(
+            f"nginx_auth_hash_rounds: got {hash_rounds!r}; SHA-512 crypt takes {basicauth.MIN_ROUNDS} to "
+            f"{basicauth.MAX_ROUNDS} rounds, and nginx pays them on every request ({basicauth.DEFAULT_ROUNDS}: "
+            "under a millisecond)"
+        )
     return found
 
 
@@ -615,18 +627,27 @@ def tls_policy_problems(protocols, ciphers):
     return found
 
 
-def problems(sites, tls_protocols=None, tls_ciphers=None, **settings):
+def problems(
+    sites,
+    tls_protocols=None,
+    tls_ciphers=None,
+    password_min_bits=basicauth.MIN_BITS,
+    hash_rounds=basicauth.DEFAULT_ROUNDS,
+    **settings,
+):
     """Every problem of nginx_auth's variables, in one list; empty when they are fine."""
     options, found = _options(settings)
     if found:
         return found
-    found = rate_limit_problems(RATE_LIMITS_VAR, options["rate_limits"])
+    found = hashing_problems(password_min_bits, hash_rounds)
+    min_bits = password_min_bits if not found else 0
+    found += rate_limit_problems(RATE_LIMITS_VAR, options["rate_limits"])
     size = size_problem("nginx_auth_client_max_body_size", options["client_max_body_size"])
     found += [size] if size else []
     found += _path_problems("nginx_auth_upload_paths", options["upload_paths"])
     filled, valid, site_errors = _sites(sites, options)
     users, user_errors = _users(options["users"])
-    found += site_errors + user_errors + user_problems(users)
+    found += site_errors + user_errors + user_problems(users, min_bits)
     present = [user["name"] for user in users if user["state"] == "present"]
     for index, site in enumerate(filled):
         if index in valid:

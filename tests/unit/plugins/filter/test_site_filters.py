@@ -47,9 +47,3 @@ def test_nginx_auth_problems_as_the_preflight_calls_it():
         [bad], users=USERS, tls_protocols=["TLSv1.2", "TLSv1.3"], tls_ciphers=["ECDHE-RSA-AES128-GCM-SHA256"]
     )
     assert len(found) == 1 and "16 to 256" in found[0] and "leak-check" not in found[0]
-
-
-def test_stale_users_filter():
-    assert FILTERS["nginx_auth_stale_users"]({"s": []}, [{"item": {"name": "s"}, "content": "Ym9iOngK"}]) == [
-        ["s", "bob"]
-    ]

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import base64
 import re
 from pathlib import Path
 
@@ -107,10 +106,9 @@ def test_derived_facts_of_the_lab_sites():
     assert model["bot_filter_on"] is True
     assert [s["name"] for s in model["bearer_sites"]] == ["apiproxy"]
     assert model["allowed_users"] == {"studio": ["alice", "bob"], "apiproxy": ["alice"]}
-    assert [(login["site"], login["name"]) for login in model["logins"]] == [
-        ("studio", "alice"),
-        ("studio", "bob"),
-        ("apiproxy", "alice"),
+    assert [(f["site"], [user["name"] for user in f["users"]]) for f in model["password_files"]] == [
+        ("studio", ["alice", "bob"]),
+        ("apiproxy", ["alice"]),
     ]
     assert model["sites_without_tokens"] == ["studio"]
     assert model["present_users"] == ["alice", "bob"]
@@ -136,11 +134,11 @@ def test_derived_facts_of_the_lab_sites():
 
 
 def test_secrets_are_only_where_documented():
-    # sites and bearer_sites hold the tokens, users and logins the passwords: no_log tasks only.
+    # sites and bearer_sites hold the tokens, users and password_files the passwords: no_log tasks only.
     model = sites.build([STUDIO, API], users=USERS).as_dict()
     assert model["sites"][1]["api_tokens"] == [TOKEN] and model["bearer_sites"][0]["api_tokens"] == [TOKEN]
     assert all("api_tokens" not in s for s in model["sites_shown"])
-    shown = repr({k: v for k, v in model.items() if k not in ("sites", "bearer_sites", "users", "logins")})
+    shown = repr({k: v for k, v in model.items() if k not in ("sites", "bearer_sites", "users", "password_files")})
     assert TOKEN not in shown and "lab-password" not in shown
 
 
@@ -152,25 +150,6 @@ def test_allowed_users(auth, users, allowed):
     extra = [{"name": "old", "state": "absent"}]
     model = sites.build([site(auth=auth, users=users)], users=USERS + extra).as_dict()
     assert model["allowed_users"] == {"studio": allowed}
-
-
-def _slurp(name, *lines):
-    return {"item": {"name": name}, "content": base64.b64encode("".join(f"{x}\n" for x in lines).encode()).decode()}
-
-
-@pytest.mark.parametrize(
-    ("files", "stale"),
-    [
-        ([_slurp("studio", "alice:$2y$x", "bob:$2y$y")], []),
-        ([_slurp("studio", "alice:$2y$x", "mallory:$2y$z")], [["studio", "mallory"]]),
-        ([_slurp("api", "alice:$2y$x", "bob:$2y$y")], [["api", "bob"]]),
-        ([_slurp("public", "alice:$2y$x")], [["public", "alice"]]),
-        ([{"item": {"name": "studio"}, "failed": True}], []),  # no file yet
-    ],
-)
-def test_stale_users(files, stale):
-    allowed = {"studio": ["alice", "bob"], "api": ["alice"], "public": []}
-    assert sites.stale_users(allowed, files) == stale
 
 
 @pytest.mark.parametrize(
@@ -490,7 +469,13 @@ def test_the_lab_sites_have_no_problem():
         ),
         pytest.param(
             [site()],
-            {"users": [{"name": "al ice", "password": "p"}, {"name": "bob"}, {"name": "bob", "password": "p"}]},
+            {
+                "users": [
+                    {"name": "al ice", "password": "alice-lab-password"},
+                    {"name": "bob"},
+                    {"name": "bob", "password": "bob-lab-password"},
+                ]
+            },
             [
                 "nginx_auth_users[0].name: got 'al ice'; user names have no ':' or spaces",
                 "nginx_auth_users[1].password: the present user 'bob' needs a password (keep it in Ansible Vault)",
@@ -500,9 +485,40 @@ def test_the_lab_sites_have_no_problem():
         ),
         pytest.param(
             [site()],
-            {"users": [{"name": "alice", "password": "p"}, {"name": "old", "state": "absent"}]},
+            {"users": [{"name": "alice", "password": "alice-lab-password"}, {"name": "old", "state": "absent"}]},
             [],
             id="absent-user-needs-no-password",
+        ),
+        pytest.param(
+            [site()],
+            {
+                "users": [
+                    {"name": "alice", "password": "Passw0rd!"},
+                    {"name": "old", "password": "x", "state": "absent"},
+                ]
+            },
+            [
+                "nginx_auth_users[0].password: the password of 'alice' is too easy to guess from a stolen password "
+                "file (about 53 bits, the policy nginx_auth_password_min_bits asks 64); use a longer or generated "
+                "one, e.g. `openssl rand -base64 18`"
+            ],
+            id="password-policy",
+        ),
+        pytest.param(
+            [site()],
+            {"users": [{"name": "alice", "password": "Passw0rd!"}], "password_min_bits": 40},
+            [],
+            id="password-policy-lowered",
+        ),
+        pytest.param(
+            [site()],
+            {"password_min_bits": "many", "hash_rounds": 100},
+            [
+                "nginx_auth_password_min_bits: got 'many'; a whole number of bits, 64 unless you know better",
+                "nginx_auth_hash_rounds: got 100; SHA-512 crypt takes 1000 to 999999999 rounds, and nginx pays them "
+                "on every request (1000: under a millisecond)",
+            ],
+            id="hashing-settings",
         ),
         pytest.param(
             [site()],
