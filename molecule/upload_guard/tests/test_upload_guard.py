@@ -112,9 +112,11 @@ def test_app_service_umask(node):
 
 
 def test_units_are_armed(node):
-    for unit in ("aiguard-upload-scan.path", "aiguard-upload-scan.timer", "aiguard-upload-retention.timer"):
+    for unit in ("aiguard-upload-watch.service", "aiguard-upload-scan.timer", "aiguard-upload-retention.timer"):
         assert node.service(unit).is_enabled
         assert node.check_output(f"systemctl is-active {unit}") == "active"
+    # The path unit of earlier releases saw only the top directories; it is gone.
+    assert node.run("systemctl cat aiguard-upload-scan.path").rc != 0
 
 
 def test_web_shell_is_quarantined_within_seconds_and_real_media_stays(node):
@@ -137,6 +139,21 @@ def test_web_shell_is_quarantined_within_seconds_and_real_media_stays(node):
     assert node.file(f"{UPLOADS}/portrait.mp4").exists and node.file(f"{UPLOADS}/voice.wav").exists
     log = node.check_output("journalctl -u aiguard-upload-scan --no-pager")
     assert f"executable: {UPLOADS}/avatar.php.mp4" in log
+
+
+def test_a_file_written_into_an_existing_subdirectory_is_quarantined_within_seconds(node):
+    # The watcher follows every directory below the upload root; a path unit
+    # saw only the root, and this file waited for the 15-minute backstop.
+    as_aiapp(node, f"mkdir -p {UPLOADS}/alice/2026")
+    time.sleep(3)  # the scan the new directories started has finished
+    target = f"{UPLOADS}/alice/2026/avatar.php.png"
+    as_aiapp(node, f"printf %s {shlex.quote(SHELL)} > {target}")
+    took = wait_for(lambda: target in records(node), timeout=40)
+    assert took is not None, node.check_output(
+        "journalctl -u aiguard-upload-watch -u aiguard-upload-scan --no-pager | tail -20"
+    )
+    assert not node.file(target).exists
+    sh(node, f"rm -rf {UPLOADS}/alice")
 
 
 def test_release_restores_a_file(node):

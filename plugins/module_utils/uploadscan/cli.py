@@ -1,12 +1,13 @@
 # Copyright (c) 2026, aiguard.hardening maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The host-side command aiguard-upload-scan (scan, release, list, expire, check-config)."""
+"""The host-side command aiguard-upload-scan (scan, release, list, expire, check-config, watch)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import time
 
@@ -26,6 +27,7 @@ from .quarantine import list_quarantine, release
 from .retention import expire
 from .scan import scan
 from .verdict import Policy
+from .watch import Watcher
 
 # ---------------------------------------------------------------------------
 # The host-side command (installed by the upload_guard role as
@@ -159,6 +161,23 @@ def _cli_expire(args, out):
     return 0
 
 
+def _cli_watch(args, out):
+    roots = [entry["path"] for entry in load_config(args.config)]
+    if not roots:
+        raise UploadScanError(f"{args.config}: no directories to watch")
+
+    def trigger():
+        began = time.monotonic()
+        done = subprocess.run(["systemctl", "start", args.unit], capture_output=True, text=True, check=False)
+        note = f"; {done.stderr.strip()}" if done.returncode else ""
+        _say(out, f"watch: started {args.unit} ({time.monotonic() - began:.1f} s, exit {done.returncode}{note})")
+        out.flush()
+
+    watcher = Watcher(roots, trigger, quiet=args.quiet, say=lambda line: (_say(out, line), out.flush()))
+    watcher.run()
+    return 0
+
+
 def cli(argv=None, out=None):
     """``aiguard-upload-scan scan|release|list|expire``; returns the exit code."""
     out = out or sys.stdout
@@ -190,6 +209,10 @@ def cli(argv=None, out=None):
     p_exp.add_argument("--days", type=int)
     p_exp.add_argument("--max-bytes")
     p_exp.add_argument("--dry-run", action="store_true")
+    p_watch = sub.add_parser("watch", help="watch the upload directories recursively; start a scan on changes")
+    p_watch.add_argument("--config", required=True)
+    p_watch.add_argument("--unit", default="aiguard-upload-scan.service", help="the systemd unit a change starts")
+    p_watch.add_argument("--quiet", type=float, default=1.0, help="seconds without events before the scan starts")
     args = parser.parse_args(argv)
     try:
         commands = {
@@ -198,6 +221,7 @@ def cli(argv=None, out=None):
             "list": _cli_list,
             "expire": _cli_expire,
             "check-config": _cli_check_config,
+            "watch": _cli_watch,
         }
         return commands[args.command](args, out)
     except UploadScanError as exc:
