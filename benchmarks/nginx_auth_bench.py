@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026, aiguard.hardening maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -129,7 +128,7 @@ else:
     for thread in floods:
         thread.join()
     used, elapsed = cpu() - before, time.monotonic() - began
-    times = sorted(t for t, _ in legit)
+    times = sorted(t for t, _status in legit)
     print(json.dumps(dict(
         legit=len(legit), legit_ok=sum(1 for _, s in legit if s == 200),
         p50_ms=times[len(times) // 2] * 1e3, p95_ms=times[int(len(times) * 0.95)] * 1e3, max_ms=times[-1] * 1e3,
@@ -157,7 +156,7 @@ def hashes():
     sys.path.insert(0, str(ROOT / ".cache" / "collections"))
     from ansible_collections.aiguard.hardening.plugins.module_utils import basicauth
 
-    bcrypt_salt = "".join(secrets.choice(BCRYPT_ALPHABET) for _ in range(21)) + "e"
+    bcrypt_salt = "".join(secrets.choice(BCRYPT_ALPHABET) for _index in range(21)) + "e"
     return {
         "sha512_crypt, 1000 rounds (the role)": crypt(PASSWORD, basicauth.setting(basicauth.DEFAULT_ROUNDS)),
         "bcrypt, cost 12 (before)": crypt(PASSWORD, f"$2b$12${bcrypt_salt}"),

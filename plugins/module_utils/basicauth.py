@@ -42,7 +42,7 @@ _SCHEMES = (
 
 def setting(rounds, salt=None):
     """The crypt() setting for a new SHA-512 hash: ``$6$rounds=N$SALT$``."""
-    salt = salt if salt is not None else "".join(secrets.choice(SALT_ALPHABET) for _ in range(SALT_LENGTH))
+    salt = salt if salt is not None else "".join(secrets.choice(SALT_ALPHABET) for _index in range(SALT_LENGTH))
     return f"$6$rounds={rounds}${salt}$"
 
 

@@ -295,12 +295,17 @@ OLD_COMMAND = (
     '#!/bin/sh\ncd / && exec /usr/bin/python3 -I -B -c \'import sys; sys.path.insert(0, "/usr/local/lib/aiguard"); '
     'from uploadscan.cli import cli; sys.exit(cli())\' "$@"\n'
 )
+OLD_PATH_UNIT = (
+    "[Unit]\nDescription=aiguard: scan upload directories when they change\n\n"
+    f"[Path]\nPathChanged={UPLOADS}\nUnit=aiguard-upload-scan.service\n\n[Install]\nWantedBy=paths.target\n"
+)
 
 
 def test_upgrade_from_the_package_layout_replaces_it(converge, hosts_in, host_of):
     # A host as earlier releases left it: the package directory (the same
     # code, unpacked), the single file of the releases before, the command
-    # that ran the package, and no zipapp.
+    # that ran the package, no zipapp, and the path unit that watched only
+    # the top directories, running.
     nodes = [host_of(name) for name in hosts_in("ai_apps")]
     unpack = (
         f"import zipfile; z = zipfile.ZipFile({PYZ!r}); "
@@ -310,6 +315,8 @@ def test_upgrade_from_the_package_layout_replaces_it(converge, hosts_in, host_of
         node.check_output(f"python3 -c {shlex.quote(unpack)}")
         node.check_output(f"echo '# the single-file scanner' > {LIB}/uploadscan.py && rm {PYZ}")
         node.check_output(f"printf %s {shlex.quote(OLD_COMMAND)} > {COMMAND}")
+        node.check_output(f"printf %s {shlex.quote(OLD_PATH_UNIT)} > /etc/systemd/system/aiguard-upload-scan.path")
+        node.check_output("systemctl daemon-reload && systemctl enable --now aiguard-upload-scan.path")
         assert "usage: aiguard-upload-scan" in node.check_output(f"{COMMAND} --help")
         assert sorted(node.check_output(f"ls -A {LIB}").split()) == ["uploadscan", "uploadscan.py"]
     # upload_guard's part of the play: nginx_auth in front has nothing to do with the upgrade.
@@ -321,6 +328,10 @@ def test_upgrade_from_the_package_layout_replaces_it(converge, hosts_in, host_of
         assert node.check_output(f"sha256sum {PYZ}").split()[0] == checksum
         assert f"python3 -I {PYZ}" in node.file(COMMAND).content_string
         node.check_output("systemctl start aiguard-upload-scan.service aiguard-upload-retention.service")
+        assert node.run("systemctl is-active aiguard-upload-scan.path").stdout.strip() == "inactive"
+        assert not node.file("/etc/systemd/system/aiguard-upload-scan.path").exists
+        assert not node.file("/etc/systemd/system/paths.target.wants/aiguard-upload-scan.path").exists
+        assert node.check_output("systemctl is-active aiguard-upload-watch.service") == "active"
     # Upgraded once: the next run changes nothing.
     recap = converge("--tags", "upload_guard")
     assert recap.rc == 0 and not recap.changed, recap.output

@@ -30,6 +30,7 @@ import os
 import select
 import stat
 import struct
+import sys
 import time
 
 IN_CLOSE_WRITE = 0x00000008
@@ -69,7 +70,7 @@ class Inotify:
 
     def read_events(self, timeout):
         """``[(wd, mask, name)]`` that arrived within TIMEOUT seconds (None: wait), [] when none did."""
-        ready, _, _ = select.select([self.fd], [], [], timeout)
+        ready = select.select([self.fd], [], [], timeout)[0]
         if not ready:
             return []
         try:
@@ -91,8 +92,9 @@ class Inotify:
 class Watcher:
     """Recursive watches over ROOTS; ``run`` calls TRIGGER once events have gone quiet for QUIET seconds."""
 
-    def __init__(self, roots, trigger, quiet=1.0, say=print, inotify=None, longest=10.0):
-        self.roots, self.trigger, self.quiet, self.say = list(roots), trigger, quiet, say
+    def __init__(self, roots, trigger, quiet=1.0, say=None, inotify=None, longest=10.0):
+        self.roots, self.trigger, self.quiet = list(roots), trigger, quiet
+        self.say = say or (lambda line: sys.stdout.write(line + "\n"))
         self.longest = longest  # a scan is started at the latest this long after the first change
         self.inotify = inotify or Inotify()
         self.paths = {}  # wd -> directory path

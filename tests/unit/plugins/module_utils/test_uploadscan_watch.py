@@ -9,6 +9,7 @@ import os
 import sys
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="in
 
 @pytest.fixture
 def watching(tmp_path):
-    """(root, outside, scans): a Watcher over root running in a thread; scans counts its triggers."""
+    """A Watcher over root running in a thread: root, outside, scans (its triggers), watcher, said."""
     root, outside = tmp_path / "uploads", tmp_path / "outside"
     (root / "alice" / "old").mkdir(parents=True)
     outside.mkdir()
@@ -31,7 +32,7 @@ def watching(tmp_path):
     deadline = time.monotonic() + 5
     while not said and time.monotonic() < deadline:
         time.sleep(0.01)
-    yield root, outside, scans, watcher, said
+    yield SimpleNamespace(root=root, outside=outside, scans=scans, watcher=watcher, said=said)
     stop.set()
     thread.join(5)
     watcher.inotify.close()
@@ -45,14 +46,14 @@ def wait_for(scans, count, seconds=5.0):
 
 
 def test_a_file_in_an_existing_subdirectory_starts_a_scan(watching):
-    root, _, scans, _, said = watching
+    root, scans, said = watching.root, watching.scans, watching.said
     assert said == ["watch: 3 directories under 1 upload roots"]  # uploads, alice, old: not the link
     (root / "alice" / "old" / "x.png").write_bytes(b"MZ\x90\x00")
     assert wait_for(scans, 1) == 1
 
 
 def test_a_new_directory_tree_is_followed_and_its_files_count(watching):
-    root, _, scans, watcher, _ = watching
+    root, scans, watcher = watching.root, watching.scans, watching.watcher
     deep = root / "bob" / "a" / "b"
     deep.mkdir(parents=True)
     assert wait_for(scans, 1) == 1
@@ -62,7 +63,7 @@ def test_a_new_directory_tree_is_followed_and_its_files_count(watching):
 
 
 def test_a_burst_of_writes_is_one_scan(watching):
-    root, _, scans, _, _ = watching
+    root, scans = watching.root, watching.scans
     for index in range(20):
         (root / "alice" / f"f{index}.txt").write_text("x")
     assert wait_for(scans, 1) == 1
@@ -71,7 +72,7 @@ def test_a_burst_of_writes_is_one_scan(watching):
 
 
 def test_links_are_not_followed(watching):
-    _, outside, scans, watcher, _ = watching
+    outside, scans, watcher = watching.outside, watching.scans, watching.watcher
     (outside / "elsewhere.txt").write_text("x")
     time.sleep(0.6)
     assert scans == []
