@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import re
 import sys
 
@@ -288,7 +289,12 @@ def from_config(config):
 # ------------------------------------------------------------------ host side
 
 
-def run_mmexternal(redactor, stdin, stdout, fulljson=True):
+def instance_id():
+    """A new random ID for a run of the program: the first half of a sequence ID."""
+    return os.urandom(8).hex()
+
+
+def run_mmexternal(redactor, stdin, stdout, fulljson=True, sequence=None):
     """rsyslog's mmexternal protocol: one message a line in, one JSON reply a line out.
 
     In (interface.input): ``fulljson``, the message object as JSON (its
@@ -296,7 +302,13 @@ def run_mmexternal(redactor, stdin, stdout, fulljson=True):
     or ``msg``, the MSG part as a raw line. Out: ``{"msg": "..."}`` when the
     message changed, ``{}`` when it did not: mmexternal wants a reply per
     message, in order, with only the properties to change.
+
+    With SEQUENCE (an instance ID), every reply also sets the message
+    variable ``$!aiguard_seq`` to ``SEQUENCE-N``, N counting the messages
+    from 1: with rsyslog's ``forceSingleInstance``, a per-host sequence ID
+    that no other run of the program gives out.
     """
+    number = 0
     for raw in stdin:
         text = raw.decode("utf-8", "replace").rstrip("\n")
         if fulljson:
@@ -307,11 +319,11 @@ def run_mmexternal(redactor, stdin, stdout, fulljson=True):
         else:
             message = text
         redacted = redactor.redact(message) if isinstance(message, str) else message
-        if redacted != message:
-            reply = json.dumps({"msg": redacted}, ensure_ascii=False, separators=(",", ":"))
-        else:
-            reply = "{}"
-        stdout.write(reply.encode("utf-8") + b"\n")
+        reply = {"msg": redacted} if redacted != message else {}
+        if sequence is not None:
+            number += 1
+            reply["$!"] = {"aiguard_seq": f"{sequence}-{number}"}
+        stdout.write(json.dumps(reply, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
         stdout.flush()
 
 
@@ -336,6 +348,7 @@ def main(argv=None, stdin=None, stdout=None):
     commands = parser.add_subparsers(dest="mode", required=True)
     external = commands.add_parser("mmexternal", help="rsyslog's external message modifier protocol")
     external.add_argument("--input", choices=["fulljson", "msg"], default="fulljson", help="mmexternal interface.input")
+    external.add_argument("--sequence", action="store_true", help="set $!aiguard_seq to a per-host sequence ID")
     commands.add_parser("filter", help="stdin to stdout, line by line, flushed per line")
     args = parser.parse_args(argv)
     config = {}
@@ -351,7 +364,8 @@ def main(argv=None, stdin=None, stdout=None):
     stdout = sys.stdout.buffer if stdout is None else stdout
     try:
         if args.mode == "mmexternal":
-            run_mmexternal(redactor, stdin, stdout, args.input == "fulljson")
+            sequence = instance_id() if args.sequence else None
+            run_mmexternal(redactor, stdin, stdout, args.input == "fulljson", sequence)
         else:
             run_filter(redactor, stdin, stdout)
     except (BrokenPipeError, KeyboardInterrupt):

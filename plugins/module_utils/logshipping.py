@@ -318,6 +318,12 @@ def build(**settings):
             "cert_file": values["tls_cert_file"],
             "key_file": values["tls_key_file"],
             "permitted_peers": list(values["tls_permitted_peers"]),
+            # What must be on the host: a collector always shows its certificate,
+            # a client only with mutual TLS.
+            "files": [values["tls_ca_file"]]
+            + (
+                [values["tls_cert_file"], values["tls_key_file"]] if values["collector"] or values["tls_mutual"] else []
+            ),
         },
         queue={
             "dir": values["queue_dir"],

@@ -40,6 +40,12 @@ def test_defaults_are_filled_in():
     ]
     assert built["queue"] == {"dir": "/var/spool/rsyslog", "max_disk_space": "1g", "max_disk_bytes": 1024**3}
     assert built["tls"]["mutual"] is True
+    assert built["tls"]["files"] == [
+        "/etc/aiguard/log-shipping/ca.pem",
+        "/etc/aiguard/log-shipping/host.pem",
+        "/etc/aiguard/log-shipping/host.key",
+    ]
+    assert model(tls_mutual=False)["tls"]["files"] == ["/etc/aiguard/log-shipping/ca.pem"]
     assert built["redact_config"] == {
         "extra_patterns": [],
         "path_prefixes": ["/root/workspace"],
