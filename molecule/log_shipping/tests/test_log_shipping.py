@@ -87,7 +87,7 @@ def test_secrets_arrive_masked(app, collector):
     append(
         app,
         HEYGEM_LOG,
-        [f"{marker} 调用 OpenAI key={OPENAI} Authorization: Bearer {BEARER} GET /api?token={QUERY_TOKEN}&页=1"],
+        [f"{marker} 调用 OpenAI with {OPENAI} Authorization: Bearer {BEARER} GET /api?token={QUERY_TOKEN}&页=1"],
     )
 
     def found():
