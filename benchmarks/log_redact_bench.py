@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026, aiguard.hardening maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -45,7 +44,7 @@ PER_KIND = 50
 
 
 def token(rng, size, alphabet=string.ascii_letters + string.digits):
-    return "".join(rng.choice(alphabet) for _ in range(size))
+    return "".join(rng.choice(alphabet) for _index in range(size))
 
 
 # Each kind: a function making (the text put in the line, the secret that must not survive).
@@ -115,7 +114,7 @@ def corpus(lines, seed):
 
 def rate(function, count, rounds):
     times = []
-    for _ in range(rounds):
+    for _round in range(rounds):
         start = time.perf_counter()
         function()
         times.append(time.perf_counter() - start)

@@ -204,6 +204,8 @@ def test_the_file_runs_alone_as_a_program(tmp_path):
     )
     assert run.stdout.decode() == "[REDACTED:path]/运行实时日志.log [REDACTED:anthropic_key]\n"
     config.write_text(json.dumps({"extra_patterns": [{"name": "x", "regex": "("}]}))
-    bad = subprocess.run([sys.executable, "-I", str(SOURCE), "--config", str(config), "filter"], capture_output=True)
+    bad = subprocess.run(
+        [sys.executable, "-I", str(SOURCE), "--config", str(config), "filter"], capture_output=True, check=False
+    )
     assert bad.returncode == 2
     assert b"extra_patterns[0].regex" in bad.stderr
