@@ -17,8 +17,9 @@ Then, pinned to one CPU, it times:
   object in, a JSON reply out, flushed per line) over the same lines, the
   work rsyslog hands the program per message.
 
-Prints lines per second (median of ROUNDS) and exits non-zero when a secret
-survives or the engine is below 20,000 lines per second.
+Prints lines per second (median of ROUNDS) of wall time and of CPU time, and
+exits non-zero when a secret survives or the engine does fewer than 20,000
+lines per CPU second.
 """
 
 from __future__ import annotations
@@ -113,12 +114,18 @@ def corpus(lines, seed):
 
 
 def rate(function, count, rounds):
-    times = []
+    """(lines per second of wall time, lines per second of CPU time): medians of ROUNDS.
+
+    CPU time is what the step costs a core it has to itself; wall time also
+    counts the time other work on the machine took that core away.
+    """
+    walls, cpus = [], []
     for _round in range(rounds):
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         function()
-        times.append(time.perf_counter() - start)
-    return count / statistics.median(times)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return count / statistics.median(walls), count / statistics.median(cpus)
 
 
 def main():
@@ -148,12 +155,17 @@ def main():
     external = rate(protocol, len(lines), args.rounds)
     clean = [filler(random.Random(1), n) for n in range(len(lines))]
     clean_rate = rate(lambda: [redactor.redact(line) for line in clean], len(clean), args.rounds)
-    print(f"python {sys.version.split()[0]}, one CPU, median of {args.rounds} rounds:")
-    print(f"  engine, seeded corpus:             {engine:>10,.0f} lines/s")
-    print(f"  engine, no secrets at all:         {clean_rate:>10,.0f} lines/s")
-    print(f"  mmexternal loop (JSON in and out): {external:>10,.0f} lines/s")
-    ok = not missed and engine >= TARGET
-    print("result:", "PASS" if ok else "FAIL", f"(target: 0 missed, engine >= {TARGET:,} lines/s)")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"python {sys.version.split()[0]}, one CPU, median of {args.rounds} rounds, load average {load:.1f}:")
+    print("                                     lines/s (wall)  lines/s (CPU)")
+    for label, (wall, cpu) in (
+        ("engine, seeded corpus", engine),
+        ("engine, no secrets at all", clean_rate),
+        ("mmexternal loop (JSON in and out)", external),
+    ):
+        print(f"  {label:<34} {wall:>13,.0f} {cpu:>14,.0f}")
+    ok = not missed and engine[1] >= TARGET
+    print("result:", "PASS" if ok else "FAIL", f"(target: 0 missed, engine >= {TARGET:,} lines per CPU second)")
     return 0 if ok else 1
 
 
