@@ -43,11 +43,15 @@ SITES = [
 ]
 
 
-def write(tmp_path, bot_filter):
+def write(tmp_path, bot_filter, json_log=""):
     """The role's files for SITES below ``tmp_path/active``, and an nginx.conf that includes them."""
     active = tmp_path / "active"
     (active / "sites").mkdir(parents=True)
-    role_vars = {"__nginx_auth_active": str(active), "nginx_auth_bot_filter": bot_filter}
+    role_vars = {
+        "__nginx_auth_active": str(active),
+        "nginx_auth_bot_filter": bot_filter,
+        "nginx_auth_access_log_json": json_log,
+    }
     for name in ("http", "headers", "proxy", "tls"):
         (active / f"{name}.conf").write_text(render(f"{name}.conf.j2", SITES, **role_vars)[f"{name}.conf.j2"])
     for name, text in render("tokens.conf.j2", SITES, **role_vars).items():
@@ -67,9 +71,10 @@ def write(tmp_path, bot_filter):
     return conf
 
 
+@pytest.mark.parametrize("json_log", [False, True], ids=["", "json-log"])
 @pytest.mark.parametrize("bot_filter", [True, False], ids=["bot-filter", "no-bot-filter"])
-def test_nginx_accepts_the_rendered_config(tmp_path, bot_filter):
-    conf = write(tmp_path, bot_filter)
+def test_nginx_accepts_the_rendered_config(tmp_path, bot_filter, json_log):
+    conf = write(tmp_path, bot_filter, str(tmp_path / "access.json") if json_log else "")
     done = subprocess.run(
         [NGINX, "-t", "-q", "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(conf)],
         capture_output=True,

@@ -114,3 +114,26 @@ def test_a_wrong_bearer_token_is_rate_limited(site, location, zone):
         "}",
         "return 204;",
     ]
+
+
+@pytest.mark.parametrize("bot_filter", [True, False])
+def test_the_json_access_log_never_records_credentials_or_the_query(bot_filter):
+    sites = [{"name": "studio", "upstream": "127.0.0.1:7860"}]
+    off = render("http.conf.j2", sites)["http.conf.j2"]
+    assert "log_format" not in off
+    assert "access_log" not in off
+    text = render(
+        "http.conf.j2",
+        sites,
+        nginx_auth_access_log_json="/var/log/nginx/aiguard-access.json",
+        nginx_auth_bot_filter=bot_filter,
+    )["http.conf.j2"]
+    assert 'access_log "/var/log/nginx/aiguard-access.json" aiguard_json;' in text
+    log_format = text[text.index("log_format") : text.index("access_log")]
+    for field in ("time", "site", "remote_addr", "remote_user", "method", "path", "status", "bytes_in", "bytes_out"):
+        assert f'"{field}":' in log_format
+    for field in ("request_time", "upstream_time", "user_agent", "bot_filter"):
+        assert f'"{field}":' in log_format
+    for secret in ("$http_authorization", "$request_uri", "$args", "$query_string", '$request"', "$request,"):
+        assert secret not in log_format
+    assert ("$aiguard_bot_block" in log_format) is bot_filter
