@@ -25,14 +25,11 @@ hosts run, so the preflight refuses exactly what the host would.
 
 from __future__ import annotations
 
-import copy
 import ipaddress
 import re
 from dataclasses import asdict, dataclass, field
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-
-from ansible_collections.aiguard.hardening.plugins.module_utils import logredact
+from ansible_collections.aiguard.hardening.plugins.module_utils import argspec, logredact
 
 PREFIX = "log_shipping_"
 RELP, TCP_TLS = "relp", "tcp-tls"
@@ -127,27 +124,12 @@ class Model:
         return {"problems": [], **asdict(self)}
 
 
-def _reworded(key, message):
-    if message.startswith("missing required arguments"):
-        return "is required"
-    return re.sub(rf"^(argument '{re.escape(key)}'|value of {re.escape(key)}) ", "", message)
-
-
 def _validate(options, params, where):
-    """Apply an argument spec key by key: (values, names of the bad keys, problems)."""
-    values, bad, found = {}, set(), []
-    unknown = sorted(str(key) for key in set(params) - set(options))
-    if unknown:
-        found.append(f"{where(None)}: unknown key(s) {', '.join(unknown)}; the keys are {', '.join(sorted(options))}")
-    for key, option in options.items():
-        option = {name: value for name, value in option.items() if name != "options"}
-        given = {key: params[key]} if params.get(key) is not None else {}
-        result = ArgumentSpecValidator({key: option}).validate(given)
-        values[key] = copy.deepcopy(result.validated_parameters.get(key))
-        if result.error_messages:
-            bad.add(key)
-            found += [f"{where(key)}: {_reworded(key, message)}" for message in result.error_messages]
-    return values, bad, found
+    """Apply an argument spec key by key (argspec.validate_keys); suboptions are checked by the model itself."""
+    spec = {
+        key: {name: value for name, value in option.items() if name != "options"} for key, option in options.items()
+    }
+    return argspec.validate_keys(spec, params, where)
 
 
 def _is_address(text):

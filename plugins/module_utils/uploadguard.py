@@ -34,8 +34,7 @@ from __future__ import annotations
 import copy
 import re
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-
+from ansible_collections.aiguard.hardening.plugins.module_utils import argspec
 from ansible_collections.aiguard.hardening.plugins.module_utils.sites import size_problem
 from ansible_collections.aiguard.hardening.plugins.module_utils.uploadscan.kinds import (
     DANGEROUS,
@@ -154,32 +153,9 @@ def _spec(options):
     return {key: dict(option, type="str") if option["type"] == "path" else option for key, option in options.items()}
 
 
-def _reworded(key, message):
-    """An ArgumentSpecValidator message about KEY, without the name (the caller puts the variable's in front)."""
-    if message.startswith("missing required arguments"):
-        return "is required"
-    return re.sub(rf"^(argument '{re.escape(key)}'|value of {re.escape(key)}) ", "", message)
-
-
 def _validate(options, params, where):
-    """Apply an argument spec key by key: (values, names of the bad keys, problems).
-
-    One key at a time, so that a bad key is known by name and the others are
-    still checked; WHERE(key) names the variable of a key (None: the whole).
-    None, or leaving a key out, means its default.
-    """
-    values, bad, found = {}, set(), []
-    unknown = sorted(str(key) for key in set(params) - set(options))
-    if unknown:
-        found.append(f"{where(None)}: unknown key(s) {', '.join(unknown)}; the keys are {', '.join(sorted(options))}")
-    for key, option in _spec(options).items():
-        given = {key: params[key]} if params.get(key) is not None else {}
-        result = ArgumentSpecValidator({key: option}).validate(given)
-        values[key] = copy.deepcopy(result.validated_parameters.get(key))
-        if result.error_messages:
-            bad.add(key)
-            found += [f"{where(key)}: {_reworded(key, message)}" for message in result.error_messages]
-    return values, bad, found
+    """Apply an argument spec key by key (argspec.validate_keys), paths checked as strings (``_spec``)."""
+    return argspec.validate_keys(_spec(options), params, where)
 
 
 def _settings(settings):
