@@ -13,7 +13,7 @@ each have a file of their own:
   shadowing, and the checks of probe and exempt paths;
 * botfilter_pack: the trie that packs the branches into few regexes;
 * botfilter_fastpath: the browser fast path;
-* botfilter_render: the three nginx includes, and writing them;
+* botfilter_render: the nginx includes, and writing them;
 * botfilter_data: the built-in lists and the browser families.
 
 Semantics, the same in ``BotFilter.classify`` and in the generated nginx
@@ -36,25 +36,28 @@ configuration:
 Every pattern is matched case-insensitively anywhere in the User-Agent: a
 literal as a substring, a regex (``regex: true``) with search semantics.
 
-How the cost of a request is kept independent of the list length, and low:
+How the cost of a request is kept low:
 
 * fast path: one anchored regex of the commonest browser families over a
-  window of versions, in an ``if`` at the end of the server block; a match
-  ends the server's rewrite directives with ``break``, so such a request
-  never evaluates a map. With ``pcre_jit on`` it costs about a thousand
-  instructions. nginx's maps lowercase and hash the whole User-Agent before
-  looking at any key, about twice that, which is why the fast path is not a
-  map. Every string a family accepts is listed and checked against the
-  merged patterns; a family with a match is left out, so the fast path never
-  allows what the patterns would block;
+  window of versions, in an ``if`` in the server include; a match ends the
+  server's rewrite directives with ``break``, so such a request runs no
+  other check. With ``pcre_jit on`` it costs about a thousand
+  instructions. Every string a family accepts is listed and checked against
+  the merged patterns; a family with a match is left out, so the fast path
+  never allows what the patterns would block;
 * probe paths at the start of the path are prefix locations, which nginx
   finds in its static location tree at almost no cost;
-* otherwise one map tries a few merged regexes in order: the literals (and
-  the literal prefixes of regexes) are factored into a trie, like
-  Regexp::Assemble, and a node with many branches is guarded by a lookahead
-  class, so PCRE rejects most positions with one test instead of trying one
-  regex per bot. Each regex stays below nginx's 4096-byte limit on one
-  configuration parameter ("too long parameter").
+* otherwise a few merged regexes run in ``if`` blocks straight on the
+  User-Agent (no map: a map lowercases and hashes the whole value first):
+  the literals (and the literal prefixes of regexes) are factored into a
+  trie, like Regexp::Assemble, and a node with many branches is guarded by
+  a lookahead class. Each regex stays below nginx's 4096-byte limit on one
+  configuration parameter ("too long parameter"). The category of the
+  pattern that matched comes from a map that only a dropped request reads.
+
+A request that matches a pattern and a probe path is dropped as ``probe``:
+the probe checks come last, so a server that lets token holders through
+(``return_on_drop`` off) still drops their probes.
 
 The dialect's limits (no capturing group, what is refused) are in
 botfilter_dialect.
@@ -77,6 +80,7 @@ from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter_entrie
     BLOCK,
     BUILTIN,
     LIMIT,
+    PRIVATE,
     USER,
     apply_allow,
     builtin_entries,
@@ -108,7 +112,9 @@ class BotFilter:
         limit=MAX_PARAMETER,
         exempt_paths=(),
         reserved_locations=(),
+        policy=PRIVATE,
     ):
+        self.policy = policy
         self.entries = list(entries)
         self.duplicates = list(duplicates)
         self.shadowed = list(shadowed)
@@ -126,7 +132,8 @@ class BotFilter:
         # (regex, action) in the order of the nginx map: block before limit.
         self.ua_parts = []
         for action in ACTIONS:
-            self.ua_parts.extend((text, action) for text in self._compile_action(action, limit))
+            # Room for the named capture that wraps each part in the server include.
+            self.ua_parts.extend((text, action) for text in self._compile_action(action, limit - 40))
         self.probe_parts = pack([(ascii_lower(path), "") for path in self.probe_paths], limit=limit)
         self.exempt_parts = [
             "^" + escape_literal(path) + ("" if path.endswith("/") else "$") for path in self.exempt_paths
@@ -252,13 +259,20 @@ class BotFilter:
             f" {c['regex_parts']} merged user-agent regexes, {c['probe_parts']} probe regexes"
         )
 
-    def render_http(self, limit_rate="30r/m", snippet_dest=None, server_snippet_dest=None):
-        """The http-level include: the maps that classify a request outside the fast path."""
-        return render.render_http(self, limit_rate, snippet_dest, server_snippet_dest)
+    def render_http(self, limit_rate="30r/m", snippet_dest=None, server_snippet_dest=None, class_entries=None):
+        """The http-level include: the category map of drops and the zone of rate-limited user agents."""
+        return render.render_http(self, limit_rate, snippet_dest, server_snippet_dest, class_entries)
 
-    def render_server(self, block_status=444, dest=None, snippet_dest=None):
-        """The server-level include: the fast path, the block and the probe locations."""
-        return render.render_server(self, block_status, dest, snippet_dest)
+    def render_server(self, block_status=444, dest=None, snippet_dest=None, return_on_drop=True):
+        """The server-level include: the fast path, the drop reason and the probe locations."""
+        return render.render_server(self, block_status, dest, snippet_dest, return_on_drop)
+
+    def category(self, user_agent):
+        """The category of the first active pattern matching ``user_agent``, as the class map gives it."""
+        for entry in self.active:
+            if entry.action == BLOCK and entry.parsed.compiled.search(user_agent or ""):
+                return entry.category
+        return None
 
     def render_snippet(self, limit_burst=5, dest=None):
         """The location-level include: the rate limit of user agents whose action is limit."""
@@ -275,12 +289,13 @@ def build(
     limit=MAX_PARAMETER,
     exempt_paths=None,
     reserved_locations=None,
+    policy=PRIVATE,
 ):
-    """Validate the inputs and compile them into a BotFilter.
+    """Validate the inputs and compile them into a BotFilter for ``policy``.
 
     Raises BotFilterError naming the offending input.
     """
-    entries = (builtin_entries() if builtin else []) + user_entries(patterns)
+    entries = (builtin_entries(policy) if builtin else []) + user_entries(patterns)
     entries, unmatched = apply_allow(entries, allow)
     entries, duplicates = dedupe(entries)
     shadowed = find_shadowed(entries)
@@ -297,6 +312,7 @@ def build(
         limit=limit,
         exempt_paths=exempt_paths,
         reserved_locations=reserved_locations,
+        policy=policy,
     )
 
 

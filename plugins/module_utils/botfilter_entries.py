@@ -24,11 +24,22 @@ ACTIONS = (BLOCK, LIMIT)
 BUILTIN = "builtin"
 USER = "user"
 
+# Policies: what a site's filter drops. ``private`` drops everything that
+# identifies as automated (every category of the built-in lists and the
+# generic markers); ``public`` lets search engines, previews, monitors and
+# feed readers through and drops AI crawlers and agents, SEO crawlers (the
+# bad bots) and scanners. A user pattern applies to every policy.
+PRIVATE = "private"
+PUBLIC = "public"
+POLICIES = (PRIVATE, PUBLIC)
+PUBLIC_DROPS = frozenset({"ai", "seo", "scanner"})
+GENERIC = "generic"
+
 
 class Entry:
     """A pattern with its name, action and source."""
 
-    def __init__(self, name, pattern, regex=False, action=BLOCK, source=USER):
+    def __init__(self, name, pattern, regex=False, action=BLOCK, source=USER, category=USER):
         if action not in ACTIONS:
             raise BotFilterError(f"pattern {name!r}: action must be block or limit, not {action!r}")
         if not isinstance(name, str) or not name.strip():
@@ -38,17 +49,37 @@ class Entry:
         self.regex = bool(regex)
         self.action = action
         self.source = source
+        self.category = category
         self.parsed = Pattern(name, pattern, self.regex)
 
     def as_dict(self):
-        return dict(name=self.name, pattern=self.pattern, regex=self.regex, action=self.action, source=self.source)
+        return dict(
+            name=self.name,
+            pattern=self.pattern,
+            regex=self.regex,
+            action=self.action,
+            source=self.source,
+            category=self.category,
+        )
 
     def describe(self):
         return f"{self.name!r} ({self.source}, {self.action})"
 
 
-def builtin_entries():
-    return [Entry(name, pattern, regex, BLOCK, BUILTIN) for name, pattern, regex, _category in data.BUILTIN_PATTERNS]
+def builtin_rows(policy=PRIVATE):
+    """The built-in ``(name, pattern, regex, category)`` rows a policy drops."""
+    if policy not in POLICIES:
+        raise BotFilterError(f"policy must be one of {', '.join(POLICIES)}, not {policy!r}")
+    rows = list(getattr(data, "CATALOG_PATTERNS", data.BUILTIN_PATTERNS))
+    if policy == PUBLIC:
+        return [row for row in rows if row[3] in PUBLIC_DROPS]
+    return rows + [(name, pattern, regex, GENERIC) for name, pattern, regex in getattr(data, "GENERIC_MARKERS", ())]
+
+
+def builtin_entries(policy=PRIVATE):
+    return [
+        Entry(name, pattern, regex, BLOCK, BUILTIN, category) for name, pattern, regex, category in builtin_rows(policy)
+    ]
 
 
 def user_entries(patterns):
@@ -57,7 +88,7 @@ def user_entries(patterns):
         if not isinstance(item, dict) or not item.get("name") or not item.get("pattern"):
             raise BotFilterError(f"patterns[{index}] needs a name and a pattern, got {item!r}")
         entries.append(
-            Entry(item["name"], item["pattern"], item.get("regex", False), item.get("action") or BLOCK, USER)
+            Entry(item["name"], item["pattern"], item.get("regex", False), item.get("action") or BLOCK, USER, USER)
         )
     return entries
 

@@ -48,7 +48,10 @@ ACME_PATH = "/.well-known/acme-challenge/"
 ROBOTS = "/robots.txt"
 # The catch-all server name: matches any name, certifies none.
 CATCH_ALL = "_"
-RATE_KINDS = ("general", "api", "upload")
+RATE_KINDS = ("general", "api", "upload", "token")
+# Kinds the role's nginx_auth_rate_limits may leave out: the default fills them in.
+RATE_OPTIONAL = {"token": {"rate": "120r/m", "burst": 30}}
+BOT_POLICIES = ("private", "public")
 TLS_PROTOCOLS = ("TLSv1.2", "TLSv1.3")
 SECRET = "********"
 
@@ -71,6 +74,8 @@ SITE_OPTIONS = {
     "rate_limits": dict(type="dict", default={}),
     "sub_path": dict(type="str", default="/"),
     "bot_filter": dict(type="bool", default=True),
+    "bot_policy": dict(type="str", choices=list(BOT_POLICIES), default="private"),
+    "bot_libraries_with_auth": dict(type="bool", default=False),
     "directives": dict(type="list", elements="str", default=[]),
     "tls": dict(type="bool", default=False),
     "tls_listen": dict(type="list", elements="int", default=[443]),
@@ -97,6 +102,7 @@ MODEL_OPTIONS = {
             "general": {"rate": "20r/s", "burst": 40},
             "api": {"rate": "5r/s", "burst": 10},
             "upload": {"rate": "2r/s", "burst": 4},
+            "token": {"rate": "120r/m", "burst": 30},
         },
     ),
     "bot_filter": dict(type="bool", default=True),
@@ -268,7 +274,7 @@ class Model:
 
     def rate_limits(self, site):
         """The role's rate limits with the site's overrides merged in."""
-        return _merge(self.settings["rate_limits"], site["rate_limits"])
+        return _merge(_merge(RATE_OPTIONAL, self.settings["rate_limits"]), site["rate_limits"])
 
     def bot_filter_paths(self):
         """(exempt, reserved): paths the filter must not block, prefix locations it must not duplicate."""
@@ -305,9 +311,30 @@ class Model:
             for site in self.sites
         ]
 
+    def filtered(self, site):
+        """Whether the bot filter applies to ``site``."""
+        return self.bot_filter_on and site["bot_filter"]
+
+    @property
+    def bot_policies(self):
+        """The policies of the filtered sites, in BOT_POLICIES order: one server include each."""
+        used = {site["bot_policy"] for site in self.sites if self.filtered(site)}
+        return [policy for policy in BOT_POLICIES if policy in used]
+
+    def bot_passes(self, site):
+        """Who passes the filter on ``site`` whatever the user agent: ``bearer`` (a valid API token), ``basic``
+        (basic-auth credentials with an HTTP-library user agent, the site's switch); probe paths stay dropped."""
+        if not self.filtered(site):
+            return []
+        passes = ["bearer"] if bearer_tokens_needed(site) else []
+        if site["bot_libraries_with_auth"] and (site["auth"] == "basic" or site["api_auth"] == "basic"):
+            passes.append("basic")
+        return passes
+
     def generated_files(self):
         """The files of a buffer the sites need, relative to it (besides the shared parts)."""
-        files = ["bot-filter.conf", "bot-filter-server.conf", "bot-filter-location.conf"] if self.bot_filter_on else []
+        servers = [f"bot-filter-server-{policy}.conf" for policy in self.bot_policies]
+        files = ["bot-filter.conf", *servers, "bot-filter-location.conf"] if self.bot_filter_on else []
         files += [f"tokens-{site['name']}.conf" for site in self.sites if bearer_tokens_needed(site)]
         files += [f"sites/{site['name']}.conf" for site in self.sites]
         return files
@@ -326,6 +353,10 @@ class Model:
             "tls_domains": {site["name"]: domains(site) for site in tls},
             "upstream_ports": sorted({int(site["upstream"].rsplit(":", 1)[1]) for site in self.sites}),
             "bot_filter_on": self.bot_filter_on,
+            "bot_policies": self.bot_policies,
+            "bot_server_files": [f"bot-filter-server-{policy}.conf" for policy in self.bot_policies],
+            "bot_passes": {site["name"]: self.bot_passes(site) for site in self.sites},
+            "bot_basic_pass": any("basic" in self.bot_passes(site) for site in self.sites),
             "bot_filter_exempt": exempt,
             "bot_filter_reserved": reserved,
             "bearer_sites": [site for site in self.sites if bearer_tokens_needed(site)],
@@ -553,9 +584,10 @@ def rate_limit_problems(label, limits, complete=True):
     unknown = sorted(set(limits) - set(RATE_KINDS))
     if unknown:
         found.append(f"{label}: {unknown} are not kinds of rate limit; the kinds are {', '.join(RATE_KINDS)}")
-    missing = [kind for kind in RATE_KINDS if kind not in limits] if complete else []
+    missing = [kind for kind in RATE_KINDS if kind not in limits and kind not in RATE_OPTIONAL] if complete else []
     if missing:
-        found.append(f"{label}: {missing} missing; each of {', '.join(RATE_KINDS)} needs a rate and a burst")
+        required = [kind for kind in RATE_KINDS if kind not in RATE_OPTIONAL]
+        found.append(f"{label}: {missing} missing; each of {', '.join(required)} needs a rate and a burst")
     for kind in RATE_KINDS:
         limit = limits.get(kind)
         if limit is None:

@@ -12,22 +12,30 @@ version_added: 0.1.0
 description:
   - Compiles a curated list of crawler, AI-bot and scanner User-Agent patterns, your own patterns and a list of scanner
     probe paths into three nginx include files, written atomically.
-  - O(dest) is an http-level include of C(map) blocks. It defines the variable C($aiguard_bot_block), V(1) when the
-    request must be blocked and V(0) otherwise; the variable C($aiguard_bot_limit_key), the client address
-    (C($binary_remote_addr)) when the user agent is to be rate-limited and empty otherwise; and the zone
+  - O(dest) is an http-level include. It defines C($aiguard_bot_class), the category of the pattern that matched a
+    dropped request (a map looked at only for dropped requests), and, when a pattern has the action V(limit), the zone
     C(limit_req_zone $aiguard_bot_limit_key zone=aiguard_bots:10m rate=LIMIT_RATE).
-  - O(server_snippet_dest) is a server-level include, to put at the end of every server block to filter. It ends the
-    server's rewrite directives with C(break) for a browser in the fast path (O(fast_path)), returns O(block_status)
-    when C($aiguard_bot_block) is V(1), and defines one C(location ^~ PATH { return BLOCK_STATUS; }) per probe path.
+  - O(server_snippet_dest) (one O(policy)) or O(server_snippets) (one file per policy) are server-level includes, to
+    put at the end of every server block to filter. Each ends the server's rewrite directives with C(break) for a
+    browser in the fast path (O(fast_path)) or a request to an exempt path, sets C($aiguard_bot_drop) to why the
+    request is to be dropped (C(ua:CATEGORY), C(ua:empty) or C(probe)) or to the empty string, returns
+    O(block_status) when it is set (unless O(return_on_drop) is false), and defines one
+    C(location ^~ PATH { return BLOCK_STATUS; }) per probe path.
   - O(snippet_dest) is a location-level include. It applies C(limit_req zone=aiguard_bots burst=LIMIT_BURST nodelay;)
     when a pattern has the action V(limit), and is empty otherwise. Include it in every location to filter; leave it
     out of locations that must stay open, such as the ACME challenge path, and list those in O(exempt_paths).
-  - A request is blocked when its User-Agent is empty or missing, or matches a pattern whose action is V(block), or when
-    its normalized path (C($uri)) contains a probe path. Otherwise it is rate-limited when its User-Agent matches a
-    pattern whose action is V(limit). Everything else is allowed. Two exceptions keep the common case cheap and the
-    open paths open. A request whose User-Agent is in the fast path, or whose path is one of O(exempt_paths), is only
-    blocked when nginx picks a probe location for it, that is a probe path at the start of its path, matched
-    case-sensitively, unless a longer or exact location of the server takes the request.
+  - A policy says which built-in patterns a server include drops. V(private) drops everything that identifies as
+    automated, every category of the built-in lists (search engines, AI crawlers and agents, SEO, monitoring, social
+    previews, advertising, feed readers, archivers, academic crawlers, HTTP libraries, browser automation, scanners)
+    and generic markers such as C(bot), C(crawl) and C(spider) that no real browser carries. V(public) lets search
+    engines, previews, monitors and feed readers through and drops AI crawlers and agents, SEO crawlers and scanners.
+    O(patterns) apply to every policy.
+  - A request is dropped when its User-Agent is empty or missing, or matches a pattern of its policy whose action is
+    V(block), or when its normalized path (C($uri)) contains a probe path. Otherwise it is rate-limited when its
+    User-Agent matches a pattern whose action is V(limit). Everything else is allowed. Two exceptions keep the common
+    case cheap and the open paths open. A request whose User-Agent is in the fast path, or whose path is one of
+    O(exempt_paths), is only dropped when nginx picks a probe location for it, that is a probe path at the start of
+    its path, matched case-sensitively, unless a longer or exact location of the server takes the request.
   - Patterns match case-insensitively anywhere in the User-Agent. A literal pattern matches as a substring, so
     V(Googlebot) also matches C(Googlebot-Image/1.0).
   - The cost of a request does not grow with the number of patterns. A request from a current browser (Chrome, Edge,
@@ -56,10 +64,28 @@ options:
     required: true
   server_snippet_dest:
     description:
-      - The server-level include to write, for example C(/etc/nginx/snippets/aiguard-bots-server.conf). Its directory
-        must exist. It must not be in a directory that nginx includes at http level.
+      - The server-level include of O(policy) to write, for example C(/etc/nginx/snippets/aiguard-bots-server.conf).
+        Its directory must exist. It must not be in a directory that nginx includes at http level.
+      - Exactly one of O(server_snippet_dest) and O(server_snippets) is required.
     type: path
-    required: true
+  policy:
+    description:
+      - The policy of O(server_snippet_dest).
+    type: str
+    choices: [private, public]
+    default: private
+  server_snippets:
+    description:
+      - One server-level include per policy, as a dictionary from V(private) and V(public) to paths, for hosts with
+        sites of both policies. Each directory must exist.
+    type: dict
+  return_on_drop:
+    description:
+      - End each server include with C(if ($aiguard_bot_drop) { return BLOCK_STATUS; }). Set it to V(false) when the
+        including server decides itself, for example to let a client that holds a valid API token through whatever
+        its user agent (C($aiguard_bot_drop) starts with C(ua:)), while still dropping probe paths (V(probe)).
+    type: bool
+    default: true
   snippet_dest:
     description:
       - The location-level include to write, for example C(/etc/nginx/snippets/aiguard-bots.conf). Its directory must
@@ -68,18 +94,17 @@ options:
     required: true
   builtin:
     description:
-      - Start from the built-in list of crawlers, AI bots and scanners, all with action V(block). Among them
-        360Spider, Baiduspider, the Sogou spiders, YoudaoBot, bingbot, Googlebot, ia_archiver, MJ12bot, AhrefsBot,
-        SemrushBot, GPTBot,
-        ChatGPT-User, ClaudeBot, Claude-Web, anthropic-ai, CCBot, Bytespider, PerplexityBot, Amazonbot, Applebot,
-        meta-externalagent, curl, Wget, python-requests, Go-http-client, zgrab, masscan, Nikto, sqlmap and Nuclei.
+      - Start from the built-in lists, all with action V(block); the C(crawler-user-agents) patterns (MIT), the AI
+        crawlers and agents of ai.robots.txt (MIT) and the collection's own scanners, HTTP libraries and automation
+        tools, each with a category, compiled into the collection (C(make bot-data) refreshes them); the V(private)
+        policy adds the generic markers. Which categories a server include drops depends on its policy.
       - C(Google-Extended) and C(Applebot-Extended) are not in it; they are robots.txt tokens that no request carries.
     type: bool
     default: true
   patterns:
     description:
-      - Patterns to add. One with the same text as a built-in pattern replaces it, so V(bingbot) with action V(limit)
-        rate-limits bingbot instead of blocking it.
+      - Patterns to add, to every policy. One with the same text as a built-in pattern replaces it, so V(bingbot)
+        with action V(limit) rate-limits bingbot instead of blocking it.
     type: list
     elements: dict
     default: []
@@ -311,6 +336,11 @@ counts:
       description: Merged probe-path regexes.
       type: int
       sample: 1
+policies:
+  description: RV(counts) of each policy written, by policy name.
+  returned: success
+  type: dict
+  sample: {"private": {"patterns": 1200, "shadowed": 1100}}
 fast_path_dropped:
   description: Browser families left out of the fast path because a pattern matches one of their user agents.
   returned: success
@@ -419,6 +449,13 @@ patterns:
       type: str
       choices: [builtin, user]
       sample: builtin
+    category:
+      description:
+        - The pattern's category, what C($aiguard_bot_drop) names (C(ua:CATEGORY)) when it drops a request. One of
+          V(search), V(ai), V(seo), V(monitoring), V(preview), V(advertising), V(feed), V(archive), V(academic),
+          V(library), V(automation), V(scanner), V(generic) for the built-in lists and V(user) for O(patterns).
+      type: str
+      sample: ai
 """
 
 import os
@@ -427,7 +464,11 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter import build
 from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter_dialect import BotFilterError
-from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter_entries import browser_matches, shadow_message
+from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter_entries import (
+    POLICIES,
+    browser_matches,
+    shadow_message,
+)
 from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter_render import (
     file_problem,
     read_text,
@@ -439,7 +480,10 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec=dict(
             dest=dict(type="path", required=True),
-            server_snippet_dest=dict(type="path", required=True),
+            server_snippet_dest=dict(type="path"),
+            policy=dict(type="str", choices=["private", "public"], default="private"),
+            server_snippets=dict(type="dict"),
+            return_on_drop=dict(type="bool", default=True),
             snippet_dest=dict(type="path", required=True),
             builtin=dict(type="bool", default=True),
             patterns=dict(
@@ -466,35 +510,76 @@ def main() -> None:
             mode=dict(type="raw", default="0644"),
         ),
         supports_check_mode=True,
+        required_one_of=[("server_snippet_dest", "server_snippets")],
+        mutually_exclusive=[("server_snippet_dest", "server_snippets")],
     )
     p = module.params
-    names = ["dest", "server_snippet_dest", "snippet_dest"]
-    files = [p[name] for name in names]
+    single = p["server_snippets"] is None
+    snippets = {p["policy"]: p["server_snippet_dest"]} if single else p["server_snippets"]
+    if not single and p["policy"] != "private":
+        module.warn("policy is ignored when server_snippets is given: its keys name the policies")
+    unknown = sorted(set(snippets) - set(POLICIES))
+    if unknown or not snippets:
+        module.fail_json(
+            msg=f"server_snippets: give a path for one or more of the policies {', '.join(POLICIES)}"
+            + (f"; {', '.join(map(repr, unknown))} is not a policy" if unknown else "")
+        )
+    bad = [
+        policy
+        for policy, path in snippets.items()
+        if not isinstance(path, str) or not os.path.isabs(os.path.expanduser(path))
+    ]
+    if bad:
+        module.fail_json(msg=f"server_snippets.{bad[0]}: give an absolute path, not {snippets[bad[0]]!r}")
+    policies = [policy for policy in POLICIES if policy in snippets]
+    names = [
+        "dest",
+        *(("server_snippet_dest",) if single else (f"server_snippets.{policy}" for policy in policies)),
+        "snippet_dest",
+    ]
+    files = [p["dest"], *(os.path.expanduser(str(snippets[policy])) for policy in policies), p["snippet_dest"]]
     real = [os.path.realpath(path) for path in files]
-    for first in range(3):
-        for second in range(first + 1, 3):
-            if real[first] == real[second]:
+    for first, first_path in enumerate(real):
+        for second in range(first + 1, len(real)):
+            if first_path == real[second]:
                 module.fail_json(
                     msg=f"{names[first]} and {names[second]} are the same file ({files[first]});"
-                    " give three different paths"
+                    f" give {len(files)} different paths"
                 )
     try:
-        flt = build(
-            p["builtin"],
-            p["patterns"],
-            p["allow"],
-            p["probe_paths"],
-            p["builtin_probe_paths"],
-            p["fast_path"],
-            exempt_paths=p["exempt_paths"],
-            reserved_locations=p["reserved_locations"],
-        )
+        filters = [
+            build(
+                p["builtin"],
+                p["patterns"],
+                p["allow"],
+                p["probe_paths"],
+                p["builtin_probe_paths"],
+                p["fast_path"],
+                exempt_paths=p["exempt_paths"],
+                reserved_locations=p["reserved_locations"],
+                policy=policy,
+            )
+            for policy in policies
+        ]
+        flt = filters[0]
+        # The category map covers the patterns of every policy written.
+        class_entries = list({id(entry): entry for one in filters for entry in one.active}.values())
         # Each file names the others by base name only: the same filter
         # written to another directory must give the same bytes.
         base = [os.path.basename(path) for path in files]
         texts = [
-            flt.render_http(p["limit_rate"], snippet_dest=base[2], server_snippet_dest=base[1]),
-            flt.render_server(p["block_status"], dest=base[0], snippet_dest=base[2]),
+            flt.render_http(
+                p["limit_rate"],
+                snippet_dest=base[-1],
+                server_snippet_dest=", ".join(base[1:-1]),
+                class_entries=class_entries,
+            ),
+            *(
+                one.render_server(
+                    p["block_status"], dest=base[0], snippet_dest=base[-1], return_on_drop=p["return_on_drop"]
+                )
+                for one in filters
+            ),
             flt.render_snippet(p["limit_burst"], dest=base[0]),
         ]
     except BotFilterError as exc:
@@ -502,6 +587,7 @@ def main() -> None:
     result = dict(
         changed=False,
         counts=flt.counts,
+        policies={one.policy: one.counts for one in filters},
         duplicates=flt.duplicates,
         shadowed=[
             dict(
@@ -519,7 +605,9 @@ def main() -> None:
     )
     matches = [
         f"pattern {e.name!r} ({e.source}, {e.pattern!r}) matches {label}: {agent!r}"
-        for e, label, agent in browser_matches(flt.entries)
+        for e, label, agent in browser_matches(
+            list({id(entry): entry for one in filters for entry in one.entries}.values())
+        )
     ]
     if matches and not p["allow_browser_matches"]:
         module.fail_json(

@@ -4,16 +4,18 @@
 """The files bot_filter writes work in a real nginx, as classify() says.
 
 The module runs for real (its main(), as Ansible runs it) and writes its
-three files; a throw-away container per Debian release (aiguard-bench-check-*,
-from localhost/aiguard-debian:bookworm and :trixie, nginx 1.22 and 1.26)
-includes them (the http-level one in http, the server-level one at the end of
-the server block, the location-level one in the filtered locations), passes
-``nginx -t`` without a warning and answers requests sent over its loopback by
-a client inside the container: real browser user agents get 200, real bot
-user agents, probe paths and an empty user agent have the connection closed
-(444), a rate-limited user agent gets 429 after its burst, the ACME challenge
-path (an exempt path) stays open to bots. Takes about a minute (apt-get
-install nginx in each container).
+files, one server-level include per policy (server_snippets); a throw-away
+container per Debian release (aiguard-bench-check-*, from
+localhost/aiguard-debian:bookworm and :trixie, nginx 1.22 and 1.26) includes
+them (the http-level one in http, a server-level one at the end of each server
+block: the private policy's on port 8080, the public policy's on 8081, the
+location-level one in the filtered locations), passes ``nginx -t`` without a
+warning and answers requests sent over its loopback by a client inside the
+container: real browser user agents get 200, real bot user agents, probe paths
+and an empty user agent have the connection closed (444), a rate-limited user
+agent gets 429 after its burst, the ACME challenge path (an exempt path) stays
+open to bots, the public server lets a search engine in and drops an AI
+crawler. Takes about a minute (apt-get install nginx in each container).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 IMAGES = {"bookworm": "localhost/aiguard-debian:bookworm", "trixie": "localhost/aiguard-debian:trixie"}
 PORT = 8080
+PUBLIC_PORT = 8081
 ACME = "/.well-known/acme-challenge/"
 ENV = dict(os.environ, CONTAINERS_CONF=os.environ.get("CONTAINERS_CONF", str(ROOT / ".config" / "containers.conf")))
 
@@ -38,15 +41,7 @@ pytestmark = pytest.mark.skipif(
     shutil.which("podman") is None, reason="podman is not installed (run scripts/bootstrap.sh)"
 )
 
-NGINX_CONF = (
-    """pcre_jit on;
-worker_processes 1;
-pid /run/check-nginx.pid;
-error_log /tmp/check-error.log warn;
-events { worker_connections 64; }
-http {
-    access_log off;
-    include /etc/aiguard/conf.d/aiguard-bots.conf;
+SERVER = """
     server {
         listen 127.0.0.1:%d;
         limit_req_status 429;
@@ -65,11 +60,23 @@ http {
             return 200 "acme\\n";
         }
         # Last: its break ends the server-level rewrite directives for a browser in the fast path.
-        include /etc/aiguard/server/aiguard-bots-server.conf;
+        include /etc/aiguard/server/%s;
     }
-}
-"""  # noqa: UP031 (nginx text, full of braces)
-    % PORT
+"""
+
+NGINX_CONF = (
+    """pcre_jit on;
+worker_processes 1;
+pid /run/check-nginx.pid;
+error_log /tmp/check-error.log warn;
+events { worker_connections 64; }
+http {
+    access_log off;
+    include /etc/aiguard/conf.d/aiguard-bots.conf;
+"""
+    + SERVER % (PORT, "aiguard-bots-server.conf")
+    + SERVER % (PUBLIC_PORT, "aiguard-bots-public.conf")
+    + "}\n"
 )
 
 # Runs inside the container: one request per line of stdin, one result per line of stdout.
@@ -78,7 +85,7 @@ CLIENT = (
 import http.client, json, sys
 for line in sys.stdin:
     req = json.loads(line)
-    conn = http.client.HTTPConnection("127.0.0.1", %d, timeout=10)
+    conn = http.client.HTTPConnection("127.0.0.1", req.get("port", %d), timeout=10)
     conn.putrequest("GET", req["path"], skip_accept_encoding=True)
     if req["ua"] is not None:
         conn.putheader("User-Agent", req["ua"])
@@ -132,7 +139,10 @@ def module_output(tmp_path_factory):
     (out / "server").mkdir()
     args = dict(
         dest=str(out / "conf.d" / "aiguard-bots.conf"),
-        server_snippet_dest=str(out / "server" / "aiguard-bots-server.conf"),
+        server_snippets=dict(
+            private=str(out / "server" / "aiguard-bots-server.conf"),
+            public=str(out / "server" / "aiguard-bots-public.conf"),
+        ),
         snippet_dest=str(out / "snippets" / "aiguard-bots.conf"),
         patterns=[
             dict(name="bingbot", pattern="bingbot", action="limit"),
@@ -163,9 +173,12 @@ def module_output(tmp_path_factory):
     sys.path.insert(0, str(base / "collections"))
     from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter, botfilter_data
 
-    flt = botfilter.build(patterns=args["patterns"], probe_paths=args["probe_paths"], exempt_paths=args["exempt_paths"])
+    options = {name: args[name] for name in ("patterns", "probe_paths", "exempt_paths")}
+    flt = botfilter.build(**options)
+    public = botfilter.build(policy="public", **options)
     assert result["counts"] == flt.counts and result["fast_path_dropped"] == []
-    return out, flt, botfilter_data
+    assert result["policies"] == {"private": flt.counts, "public": public.counts}
+    return out, flt, botfilter_data, public
 
 
 @pytest.fixture(scope="module")
@@ -193,9 +206,9 @@ def servers(module_output):
             podman("rm", "-f", "-t", "0", f"aiguard-bench-check-{release}", check=False)
 
 
-def send(name, requests):
+def send(name, requests, port=PORT):
     """[(status or 'closed', body)] for [(path, user agent or None)], in order."""
-    lines = "".join(json.dumps({"path": path, "ua": ua}) + "\n" for path, ua in requests)
+    lines = "".join(json.dumps({"path": path, "ua": ua, "port": port}) + "\n" for path, ua in requests)
     proc = podman("exec", "-i", name, "python3", "/etc/aiguard/client.py", input=lines)
     return [tuple(json.loads(line)) for line in proc.stdout.splitlines()]
 
@@ -237,7 +250,7 @@ def verdict(status, body):
 def test_nginx_agrees_with_classify(running, module_output, release):
     if release not in running:
         pytest.skip(f"image {IMAGES[release]} is missing")
-    _out, flt, data = module_output
+    _out, flt, data, _public = module_output
     browsers = [agent for _label, agent in data.BROWSER_USER_AGENTS]
     agents = (
         browsers
@@ -255,8 +268,8 @@ def test_nginx_agrees_with_classify(running, module_output, release):
             "My Fetcher/1.0",
             "",
             None,
-            # Out of the fast path's window or shape: through the maps. (Not a trailing space: nginx strips the
-            # whitespace around a header value, so such a user agent arrives in the fast path.)
+            # Out of the fast path's window or shape: through the merged patterns. (Not a trailing space: nginx
+            # strips the whitespace around a header value, so such a user agent arrives in the fast path.)
             "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/109.0.0.0"
             " Safari/537.36",
             "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0"
@@ -321,7 +334,7 @@ def test_rate_limit_captures_and_acme(running, release):
             ("/", bing),  # rate 1r/m, burst 2: 3 pass, then 429
             ("/", browser),  # others are not limited
             ("/.env", bing),  # a probe is blocked even for a limited user agent
-            ("/echo/hello", samsung),  # outside the fast path: the merged regexes ran, $1 is intact
+            ("/echo/hello", samsung),  # outside the fast path: the named captures left $1 of the location intact
             ("/echo/world", browser),
             (ACME + "token", "curl/8.5.0"),  # an exempt path, in a location without the location-level include
             (ACME + "token", None),
@@ -370,3 +383,27 @@ def test_fast_path_and_exempt_paths(running, module_output, release):
     results = send(running[release], [(path, agent) for path, agent, _verdict in cases])
     assert [(path, agent, verdict(*result)) for (path, agent, _v), result in zip(cases, results, strict=True)] == cases
     assert [flt.classify(agent, path) for path, agent, _verdict in cases] == [v for _p, _a, v in cases]
+
+
+@pytest.mark.parametrize("release", list(IMAGES))
+def test_public_policy(running, module_output, release):
+    if release not in running:
+        pytest.skip(f"image {IMAGES[release]} is missing")
+    flt, public = module_output[1], module_output[3]
+    googlebot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+    gptbot = "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)"
+    cases = [
+        ("/", googlebot),
+        ("/", gptbot),
+        ("/", "curl/8.5.0"),
+        ("/", "Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)"),
+        ("/", ""),
+        ("/x/.env", googlebot),
+        ("/", 'x say "hi" \\ back'),  # a user pattern applies to every policy
+    ]
+    results = send(running[release], cases, port=PUBLIC_PORT)
+    got = [verdict(*result) for result in results]
+    assert got == [public.classify(agent, path) for path, agent in cases]
+    assert got == ["allow", "block", "block", "allow", "block", "block", "block"]
+    # The private server drops the search engine.
+    assert [verdict(*result) for result in send(running[release], cases[:1])] == ["block"] == [flt.classify(googlebot)]

@@ -15,6 +15,7 @@ testinfra_group = "ai_apps"
 CLIENT = "aiguard-nginx-auth-client"
 STUDIO = "studio.lab.test"
 API = "api.lab.test"
+PAGES = "pages.lab.test"
 KEY = "sk-lab-aiguard-demo-key"
 ALICE = ("alice", "alice-lab-password")
 BOB = ("bob", "bob-lab-password")
@@ -28,6 +29,9 @@ SAMSUNG = (
     "SamsungBrowser/27.0 Chrome/125.0.0.0 Mobile Safari/537.36"
 )
 GPTBOT = "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)"
+# A crawler in no list, caught by the generic markers of the private policy.
+UNKNOWN_BOT = "Mozilla/5.0 (compatible; Zqxwv-Indexer-Bot/0.3; +https://zqxwv.example/about)"
+LIBRARIES = ["curl/8.5.0", "python-requests/2.32.3", "Go-http-client/1.1"]
 
 
 @dataclass
@@ -125,11 +129,42 @@ def test_public_location_is_the_only_exception(front):
 
 @pytest.mark.parametrize(
     "ua",
-    [GOOGLEBOT, GPTBOT, "curl/8.5.0", "python-requests/2.32.3", "sqlmap/1.8", None],
-    ids=["googlebot", "gptbot", "curl", "python-requests", "sqlmap", "empty"],
+    [GOOGLEBOT, GPTBOT, UNKNOWN_BOT, "curl/8.5.0", "python-requests/2.32.3", "sqlmap/1.8", None],
+    ids=["googlebot", "gptbot", "generic-marker", "curl", "python-requests", "sqlmap", "empty"],
 )
 def test_crawlers_and_scanners_are_dropped(front, ua):
+    # studio: policy private, HTTP libraries not let through even with credentials.
     assert front.request("/", ua=ua, user=ALICE).status == 0
+
+
+@pytest.mark.parametrize("ua", LIBRARIES)
+def test_a_client_holding_a_valid_token_passes_whatever_its_user_agent(front, ua):
+    assert front.request("/v1/models", host=API, ua=ua, headers=[f"Authorization: Bearer {KEY}"]).status == 200
+    # Without a token, or with a wrong one, the user agent is judged by the policy: dropped.
+    assert front.request("/v1/models", host=API, ua=ua).status == 0
+    wrong = ["Authorization: Bearer sk-wrong-token-0000000"]
+    assert front.request("/v1/models", host=API, ua=ua, headers=wrong).status == 0
+    # A probe path stays dropped, token or not.
+    assert front.request("/v1/.env", host=API, ua=ua, headers=[f"Authorization: Bearer {KEY}"]).status == 0
+
+
+def test_http_libraries_with_basic_credentials_pass_where_the_site_allows_it(front):
+    # apiproxy has bot_libraries_with_auth: the credentials are then checked as for anyone.
+    assert front.request("/", host=API, ua="curl/8.5.0", user=ALICE).status == 200
+    assert front.request("/", host=API, ua="curl/8.5.0", user=("alice", "wrong-password")).status == 401
+    assert front.request("/", host=API, ua="curl/8.5.0").status == 0
+    assert front.request("/", host=API, ua=GPTBOT, user=ALICE).status == 0  # a crawler is not a library
+
+
+def test_public_policy_lets_search_engines_in_and_keeps_ai_crawlers_out(front):
+    assert front.request("/", host=PAGES, ua=GOOGLEBOT).status == 200
+    assert front.request("/", host=PAGES, ua=BROWSER).status == 200
+    for ua in (GPTBOT, "sqlmap/1.8", None):
+        assert front.request("/", host=PAGES, ua=ua).status == 0, ua
+    assert front.request("/.env", host=PAGES, ua=GOOGLEBOT).status == 0
+    page = front.request("/", host=PAGES)
+    assert "x-robots-tag" not in page.headers
+    assert front.request("/robots.txt", host=PAGES).body == "User-agent: *\nAllow: /\n"
 
 
 @pytest.mark.parametrize("path", ["/.env", "/.git/config", "/wp-login.php", "/phpmyadmin/index.php"])
@@ -152,7 +187,9 @@ def test_public_paths_stay_open_to_monitoring_tools(front):
     # robots.txt are left out of the filter, the rest of the site is not.
     assert front.request("/health", host=API, ua="curl/8.5.0").status == 200
     assert front.request("/robots.txt", ua=GPTBOT).status == 200
-    assert front.request("/v1/models", host=API, ua="curl/8.5.0", headers=[f"Authorization: Bearer {KEY}"]).status == 0
+    assert (
+        front.request("/v1/models", host=API, ua="curl/8.5.0", headers=[f"Authorization: Bearer {KEY}"]).status == 200
+    )
 
 
 def test_pcre_jit_is_on_in_the_main_context(node):
@@ -239,6 +276,15 @@ def test_rate_limit_answers_429_with_a_body(front):
     limited = front.request("/v1/models", host=API, headers=[f"Authorization: Bearer {KEY}"])
     if limited.status == 429:
         assert "Too many requests" in limited.body
+
+
+def test_the_token_limit_names_a_hash_never_the_token(node):
+    # The token's own limit (burst 8, below the address's 10) is what stopped the
+    # flood above, keyed by a hash of the token, never the token itself.
+    log = node.run("cat /var/log/nginx/error.log").stdout
+    assert 'by zone "aiguard_apiproxy_token"' in log, log[-2000:]
+    tokens = node.run("cat /etc/nginx/aiguard/active/tokens-apiproxy.conf").stdout
+    assert re.search(r"\bt[0-9a-f]{12};$", tokens, re.M), tokens
 
 
 def test_wrong_bearer_tokens_are_rate_limited(front):

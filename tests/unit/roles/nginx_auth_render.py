@@ -42,7 +42,10 @@ def render(template, sites, **role_vars):
     """``{site name: text}`` for site.conf.j2 (one file a site), or ``{template: text}`` for the others."""
     found = variables(sites, **role_vars)
     source = trust_as_template((ROLE / "templates" / template).read_text())
-    templar = Templar(loader=DataLoader(), variables=found)
+    loader = DataLoader()
+    # As the template module does: includes are found beside the template.
+    loader.set_basedir(str(ROLE / "templates"))
+    templar = Templar(loader=loader, variables=found)
     if template == "site.conf.j2":
         return {
             site["name"]: templar.copy_with_new_env(available_variables={**found, "site": site}).template(source)

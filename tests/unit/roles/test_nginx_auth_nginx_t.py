@@ -31,12 +31,14 @@ SITES = [
         "upload_paths": ["/v1/files"],
         "api_tokens": [TOKEN, "second-token"],
         "public_locations": ["/v1/health", "/static/"],
+        "bot_policy": "public",
     },
     {
         "name": "sub",
         "upstream": "127.0.0.1:8188",
         "server_names": ["sub.lab.test"],
         "sub_path": "/app/",
+        "bot_libraries_with_auth": True,
         "api_paths": ["/api/"],
         "api_auth": "basic",
     },
@@ -52,17 +54,20 @@ def write(tmp_path, bot_filter, json_log=""):
         "nginx_auth_bot_filter": bot_filter,
         "nginx_auth_access_log_json": json_log,
     }
-    for name in ("http", "headers", "proxy", "tls"):
+    for name in ("http", "headers", "headers-public", "proxy", "tls"):
         (active / f"{name}.conf").write_text(render(f"{name}.conf.j2", SITES, **role_vars)[f"{name}.conf.j2"])
     for name, text in render("tokens.conf.j2", SITES, **role_vars).items():
         (active / f"tokens-{name}.conf").write_text(text)
     for name, text in render("site.conf.j2", SITES, **role_vars).items():
         (active / "sites" / f"{name}.conf").write_text(text)
     if bot_filter:
-        flt = botfilter.build()
-        (active / "bot-filter.conf").write_text(botfilter_render.render_http(flt))
-        (active / "bot-filter-server.conf").write_text(botfilter_render.render_server(flt))
-        (active / "bot-filter-location.conf").write_text(botfilter_render.render_snippet(flt))
+        filters = [botfilter.build(policy=policy) for policy in ("private", "public")]
+        (active / "bot-filter.conf").write_text(botfilter_render.render_http(filters[0]))
+        for flt in filters:
+            (active / f"bot-filter-server-{flt.policy}.conf").write_text(
+                botfilter_render.render_server(flt, return_on_drop=False)
+            )
+        (active / "bot-filter-location.conf").write_text(botfilter_render.render_snippet(filters[0]))
     conf = tmp_path / "nginx.conf"
     conf.write_text(
         f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"

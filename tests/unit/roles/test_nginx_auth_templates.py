@@ -85,7 +85,7 @@ def test_each_site_checks_its_own_tokens(names, refused):
         mapped[name] = variable
     assert len(set(mapped.values())) == len(given)
     for name, text in servers.items():
-        assert set(re.findall(r"if \((\$aiguard_bearer_\w+) = 0\)", text)) == {mapped[name]}
+        assert set(re.findall(r'if \((\$aiguard_bearer_\w+) = ""\)', text)) == {mapped[name]}
 
 
 # nginx runs a location's rewrite directives (if, return) before limit_req
@@ -109,7 +109,7 @@ def test_a_wrong_bearer_token_is_rate_limited(site, location, zone):
     [check] = re.findall(r"^auth_request (\S+);$", body, re.M)
     assert found[("=", check)].splitlines() == [
         "internal;",
-        f"if ($aiguard_bearer_{site['name'].replace('-', '_')} = 0) {{",
+        f'if ($aiguard_bearer_{site["name"].replace("-", "_")} = "") {{',
         "return 401;",
         "}",
         "return 204;",
@@ -132,8 +132,9 @@ def test_the_json_access_log_never_records_credentials_or_the_query(bot_filter):
     log_format = text[text.index("log_format") : text.index("access_log")]
     for field in ("time", "site", "remote_addr", "remote_user", "method", "path", "status", "bytes_in", "bytes_out"):
         assert f'"{field}":' in log_format
-    for field in ("request_time", "upstream_time", "user_agent", "bot_filter"):
+    for field in ("request_time", "upstream_time", "user_agent", "drop"):
         assert f'"{field}":' in log_format
     for secret in ("$http_authorization", "$request_uri", "$args", "$query_string", '$request"', "$request,"):
         assert secret not in log_format
-    assert ("$aiguard_bot_block" in log_format) is bot_filter
+    # The drop reason the filter set, not a map: logging it costs nothing.
+    assert ("$aiguard_bot_drop" in log_format) is bot_filter

@@ -130,22 +130,13 @@ class NginxMaps:
         found = exact.get(subject.lower())
         if found is None:
             found = next((value for regex, value in regexes if regex.search(subject)), default)
-        return self.value(found, request)
+        # A map variable without "volatile" is cached for the rest of the request.
+        request[name] = self.value(found, request)
+        return request[name]
 
     def classify(self, user_agent, uri):
-        """What the maps say of a request that left the fast path (the server include set $aiguard_bot_slow)."""
-        request = {
-            "$http_user_agent": user_agent or "",
-            "$uri": uri,
-            "$binary_remote_addr": ADDR,
-            "$aiguard_bot_slow": "1",
-        }
-        block = self.value("$aiguard_bot_block", request)
-        key = self.value("$aiguard_bot_limit_key", request)
-        assert block in ("0", "1") and key in ("", ADDR)
-        if block == "1":
-            return BLOCK
-        return LIMIT if key else ALLOW
+        """What the server include of ``flt`` says of a request, without its fast path and locations."""
+        raise AssertionError("the maps no longer classify; use NginxServer")
 
 
 def if_condition(words):
@@ -196,13 +187,17 @@ class NginxServer:
             assert block is None and words[0] == "limit_req", words
             self.limit_req.append(list(words))
 
+    def interpolate(self, text, request):
+        """A value with nginx variables in it, as ``set`` evaluates it."""
+        return re.sub(r"\$([a-z_0-9]+)", lambda m: self.maps.value("$" + m.group(1), request), text)
+
     def rewrite(self, block, request):
         """Run server-level rewrite directives: None, "break" or ("return", status)."""
         for words, inner in block:
             name = words[0]
             if name == "set":
                 assert len(words) == 3 and inner is None, words
-                request[words[1]] = str(words[2])
+                request[words[1]] = self.interpolate(str(words[2]), request)
             elif name == "break":
                 assert len(words) == 1, words
                 return "break"
@@ -216,8 +211,16 @@ class NginxServer:
                     true = value not in ("", "0")
                 else:
                     _variable, operator, operand = condition
-                    assert operator == "~", condition  # case-sensitive, search semantics (PCRE)
-                    true = re.search(operand, value, re.ASCII) is not None
+                    if operator == "=":
+                        true = value == operand
+                    else:
+                        assert operator in ("~", "~*"), condition  # PCRE, search semantics
+                        flags = FLAGS if operator == "~*" else re.ASCII
+                        found = re.search(re.sub(r"\(\?<([a-z_]+)>", r"(?P<\1>", operand), value, flags)
+                        true = found is not None
+                        if found:
+                            for key, text in found.groupdict().items():
+                                request["$" + key] = text
                 if true:
                     outcome = self.rewrite(inner, request)
                     if outcome is not None:
@@ -242,7 +245,7 @@ class NginxServer:
         _modifier, _path, filtered, status = self.location(uri)
         if status is not None:
             return BLOCK, status, request
-        key = self.maps.value("$aiguard_bot_limit_key", request)
+        key = request.get("$aiguard_bot_limit_key", "")
         assert key in ("", ADDR), key
         if filtered and self.limit_req and key:
             return LIMIT, None, request
@@ -254,3 +257,8 @@ class NginxServer:
 
 def nginx_server(flt, status=444, burst=5, server_locations=(("", "/", True),)):
     return NginxServer(flt.render_http(), flt.render_server(status), flt.render_snippet(burst), server_locations)
+
+
+def dropped(request):
+    """The drop reason the server include wrote, "" for none."""
+    return request.get("$aiguard_bot_drop", "")

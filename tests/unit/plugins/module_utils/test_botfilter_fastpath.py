@@ -298,6 +298,6 @@ def test_fast_path_off():
     assert flt.classify(CHROME, "/") == ALLOW and flt.classify(GPTBOT, "/") == BLOCK
     assert flt.classify(CHROME, "/app/.ENV.bak") == BLOCK  # every request goes through the maps
     server = flt.render_server()
-    assert "$http_user_agent" not in server and "break;" not in server
-    assert "set $aiguard_bot_slow 1;\nif ($aiguard_bot_block) {\n    return 444;\n}\n" in server
+    assert "break;" not in server and "$http_user_agent ~ " not in server
+    assert "if ($aiguard_bot_drop) {\n    return 444;\n}\n" in server
     assert "map_hash" not in flt.render_http()

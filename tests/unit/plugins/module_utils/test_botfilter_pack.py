@@ -9,7 +9,7 @@ import re
 
 import pytest
 from botfilter_cases import FLAGS, reference
-from botfilter_nginx import NginxMaps, nginx_tokens
+from botfilter_nginx import NginxMaps, NginxServer, dropped, nginx_tokens
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -155,6 +155,16 @@ def test_long_lists_are_split_under_the_limit():
     for word in words[::97]:
         assert flt.classify("Mozilla/5.0 " + word.upper()) == BLOCK
     assert flt.classify("Mozilla/5.0 bot0000x") == ALLOW
+    # The merged regexes are in the server include, each wrapped in the named capture: still under the limit.
+    server = flt.render_server()
+    assert max(len(line) for line in server.splitlines()) < 4096
+    nginx_tokens(server)  # every parameter under nginx's limit
+    assert server.count("(?<aiguard_bot_match>") == len(flt.ua_parts)
     http = flt.render_http()
-    assert max(len(line) for line in http.splitlines()) < 4096
-    NginxMaps(http)  # every parameter under nginx's limit
+    # User patterns only: the class map has just its default.
+    assert NginxMaps(http).maps["$aiguard_bot_class"][1:] == ({}, [], "user")
+    server = NginxServer(http, server, flt.render_snippet())
+    for word in words[::97]:
+        verdict, _status, request = server.request("Mozilla/5.0 " + word.upper(), "/")
+        assert (verdict, dropped(request)) == (BLOCK, "ua:user")
+    assert server.classify("Mozilla/5.0 bot0000x", "/") == ALLOW

@@ -23,7 +23,7 @@ from botfilter_cases import (
     SHARED_PATTERNS,
     family_set,
 )
-from botfilter_nginx import NginxMaps, NginxServer, nginx_server
+from botfilter_nginx import NginxMaps, NginxServer, dropped, nginx_blocks, nginx_server
 
 from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter as bf
 from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter_data as data
@@ -40,51 +40,87 @@ def body_lines(text):
     return [line for line in text.splitlines() if line and not line.startswith("#")]
 
 
+def class_map(text):
+    """(exact, regexes, default) of the one map of an http include, checked for its shape."""
+    maps = NginxMaps(text)
+    assert set(maps.maps) == {"$aiguard_bot_class"}
+    source, exact, regexes, default = maps.maps["$aiguard_bot_class"]
+    assert (source, default) == ("$aiguard_bot_match", "user")
+    return maps, exact, regexes
+
+
 def test_http_include_contract(default_filter):
     text = default_filter.render_http(snippet_dest="aiguard-bots.conf", server_snippet_dest="aiguard-bots-server.conf")
     assert text.startswith(f"# {render.GENERATED_BY}\n")
     assert f"# {default_filter.summary()}." in text
     assert "# Needs aiguard-bots-server.conf at the end of every server block to filter." in text
     assert "# Needs aiguard-bots.conf in every location to filter." in text
-    maps = NginxMaps(text)
-    assert set(maps.maps) == {
-        "$aiguard_bot_ua",
-        "$aiguard_bot_ua_regex",
-        "$aiguard_bot_probe",
-        "$aiguard_bot_verdict",
-        "$aiguard_bot_block",
-        "$aiguard_bot_slow",
-        "$aiguard_bot_limit_ua",
-        "$aiguard_bot_limit_key",
-    }
-    assert maps.maps["$aiguard_bot_ua"] == ("$http_user_agent", {"": "block"}, [], "$aiguard_bot_ua_regex")
-    assert maps.maps["$aiguard_bot_verdict"] == ("$aiguard_bot_ua", {"block": "1"}, [], "$aiguard_bot_probe")
-    assert maps.maps["$aiguard_bot_block"] == ("$uri", {}, [], "$aiguard_bot_verdict")  # no exempt path
-    assert maps.maps["$aiguard_bot_slow"] == ("", {}, [], "")
-    assert maps.maps["$aiguard_bot_limit_ua"] == ("$aiguard_bot_ua", {"limit": "$binary_remote_addr"}, [], "")
-    assert maps.maps["$aiguard_bot_limit_key"] == ("$aiguard_bot_slow", {"": ""}, [], "$aiguard_bot_limit_ua")
-    source, exact, regexes, default = maps.maps["$aiguard_bot_ua_regex"]
-    assert (source, exact, default) == ("$http_user_agent", {}, "")
-    assert [(regex.pattern, action) for regex, action in regexes] == default_filter.ua_parts
-    assert maps.directives == [["limit_req_zone", "$aiguard_bot_limit_key", "zone=aiguard_bots:10m", "rate=30r/m"]]
-    # The fast path is the server include's: nothing of it here, and no hash to size.
-    assert "$http_user_agent ~" not in text and "map_hash" not in text
-    # No capturing group: $1..$9 of a regex location must survive the maps.
+    maps, exact, regexes = class_map(text)
+    # Every built-in pattern has its category: a literal as an exact (lowercased) key, else an anchored regex.
+    builtin = [entry for entry in default_filter.active if entry.category != "user"]
+    assert builtin and all(entry.category for entry in builtin)
+    literals = [entry for entry in builtin if entry.parsed.literal is not None and len(entry.parsed.literal) <= 40]
+    assert set(exact) == {entry.parsed.literal.lower() for entry in literals}
+    for entry in literals:
+        assert exact[entry.parsed.literal.lower()] == next(
+            e.category for e in literals if e.parsed.literal.lower() == entry.parsed.literal.lower()
+        )
+    assert len(regexes) == len(builtin) - len(literals)
+    for regex, category in regexes:
+        assert regex.pattern.startswith("^(?:") and regex.pattern.endswith(")$") and category != "user"
+    assert all(len(key.encode()) <= 40 for key in exact)  # fits map_hash_bucket_size 64
+    # No pattern has the action limit: no zone. No fast path, no other map, no hash to size.
+    assert maps.directives == []
+    assert "limit_req_zone" not in text
+    for gone in ("$aiguard_bot_block", "$aiguard_bot_slow", "$aiguard_bot_ua", "$http_user_agent", "map_hash"):
+        assert gone not in text
+    # No capturing group in a merged regex: the server include wraps each in its one named capture.
     for regex in [text for text, _action in default_filter.ua_parts] + default_filter.probe_parts:
         assert re.compile(regex).groups == 0
 
 
-def test_http_include_exempt_map(site_filter):
-    maps = NginxMaps(site_filter.render_http())
-    source, exact, regexes, default = maps.maps["$aiguard_bot_block"]
-    assert (source, exact, default) == ("$uri", {}, "$aiguard_bot_verdict")
-    assert [(regex.pattern, value) for regex, value in regexes] == [
-        ("^/health$", "0"),
-        (r"^/\.well-known/acme-challenge/", "0"),
-        ("^/public/", "0"),
-    ]
-    assert all(not regex.flags & re.IGNORECASE for regex, _value in regexes)  # "~", not "~*": case-sensitive
-    assert '    "~^/health$" 0;\n' in site_filter.render_http()
+def test_http_include_limit_zone(shared_filter):
+    maps, _exact, _regexes = class_map(shared_filter.render_http())
+    assert maps.directives == [["limit_req_zone", "$aiguard_bot_limit_key", "zone=aiguard_bots:10m", "rate=30r/m"]]
+
+
+def test_http_include_leaves_user_patterns_out():
+    flt = bf.build(builtin=False, patterns=[{"name": "gpt", "pattern": "GPTBot"}], fast_path=False)
+    _maps, exact, regexes = class_map(flt.render_http())
+    assert (exact, regexes) == ({}, [])  # a user pattern is the default
+
+
+def test_server_include_exempt_paths(site_filter):
+    text = site_filter.render_server()
+    assert 'if ($uri ~ "^/health$|^/\\.well-known/acme-challenge/|^/public/") {\n    break;\n}\n' in text
+    assert site_filter.exempt_parts == ["^/health$", r"^/\.well-known/acme-challenge/", "^/public/"]
+    assert "$uri ~ " not in bf.build(fast_path=False).render_server()  # no exempt path, no if
+    server = nginx_server(site_filter)
+    assert server.classify(GPTBOT, "/health") == ALLOW and server.classify(GPTBOT, "/HEALTH") == BLOCK
+    assert server.classify("", "/public/x") == ALLOW and server.classify("", "/publicx") == BLOCK
+
+
+def server_lines(flt, status=444, return_on_drop=True):
+    """The body of the server include, as the contract spells it."""
+    limit = [text for text, action in flt.ua_parts if action == LIMIT]
+    lines = ['set $aiguard_bot_drop "";'] + (['set $aiguard_bot_limit_key "";'] if limit else [])
+    if flt.fast_path:
+        lines += [f"if ($http_user_agent ~ {pack.nginx_string(flt.fast_path)}) {{", "    break;", "}"]
+    if flt.exempt_parts:
+        lines += [f"if ($uri ~ {pack.nginx_string('|'.join(flt.exempt_parts))}) {{", "    break;", "}"]
+    lines += ['if ($http_user_agent = "") {', "    set $aiguard_bot_drop ua:empty;", "}"]
+    for text, action in flt.ua_parts:
+        if action == BLOCK:
+            capture = pack.nginx_string("(?<aiguard_bot_match>" + text + ")")
+            lines += [f"if ($http_user_agent ~* {capture}) {{", "    set $aiguard_bot_drop ua:$aiguard_bot_class;", "}"]
+    for text in flt.probe_parts:
+        lines += [f"if ($uri ~* {pack.nginx_string(text)}) {{", "    set $aiguard_bot_drop probe;", "}"]
+    for text in limit:
+        capture = pack.nginx_string("(?<aiguard_bot_match>" + text + ")")
+        lines += [f"if ($http_user_agent ~* {capture}) {{", "    set $aiguard_bot_limit_key $binary_remote_addr;", "}"]
+    if return_on_drop:
+        lines += ["if ($aiguard_bot_drop) {", f"    return {status};", "}"]
+    return lines + [f"location ^~ {pack.nginx_string(path)} {{ return {status}; }}" for path in flt.probe_locations]
 
 
 @pytest.mark.parametrize("fast_path", [True, False])
@@ -93,16 +129,40 @@ def test_server_include_contract(default_filter, fast_path, status):
     flt = default_filter if fast_path else bf.build(fast_path=False)
     text = flt.render_server(status, dest="aiguard-bots.conf", snippet_dest="aiguard-bots-location.conf")
     assert text.startswith(f"# {render.GENERATED_BY}\n") and text.endswith("\n")
-    assert "# server-level include: put it at the end of the server block" in text
+    assert "# server-level include, policy private: put it at the end of the server block" in text
     assert "# Needs the http-level include aiguard-bots.conf." in text
     assert "# Needs aiguard-bots-location.conf in every location to filter, for rate limits." in text
-    fast = [f"if ($http_user_agent ~ {pack.nginx_string(flt.fast_path)}) {{", "    break;", "}"]
-    assert body_lines(text) == (fast if fast_path else []) + [
-        "set $aiguard_bot_slow 1;",
-        "if ($aiguard_bot_block) {",
-        f"    return {status};",
-        "}",
-    ] + [f'location ^~ "{path}" {{ return {status}; }}' for path in data.BUILTIN_PROBE_PATHS]
+    assert body_lines(text) == server_lines(flt, status)
+    assert [f'location ^~ "{path}" {{ return {status}; }}' for path in data.BUILTIN_PROBE_PATHS] == body_lines(text)[
+        -len(data.BUILTIN_PROBE_PATHS) :
+    ]
+    assert "$aiguard_bot_limit_key" not in text  # no limit pattern
+    assert "$aiguard_bot_slow" not in text and "$aiguard_bot_block" not in text
+    # Each user-agent regex has exactly one capturing group, the named one the class map reads.
+    for words, _block in nginx_blocks(text):
+        if words[0] == "if" and len(words) == 4 and words[1:3] == ["($http_user_agent", "~*"]:
+            assert re.compile(re.sub(r"\(\?<", "(?P<", str(words[3]))).groups == 1
+
+
+def test_server_include_contract_with_limit(site_filter):
+    assert body_lines(site_filter.render_server(403)) == server_lines(site_filter, 403)
+    assert 'set $aiguard_bot_limit_key "";' in site_filter.render_server()
+
+
+def test_server_include_without_return(shared_filter):
+    text = shared_filter.render_server(return_on_drop=False)
+    assert body_lines(text) == server_lines(shared_filter, return_on_drop=False)
+    assert "if ($aiguard_bot_drop)" not in text
+    assert "# The including server decides what a request with $aiguard_bot_drop set gets." in text
+    server = NginxServer(shared_filter.render_http(), text, shared_filter.render_snippet())
+    # Nothing returned by the rewrite phase: the reason is left for the including server.
+    verdict, status, request = server.request("curl/8.5.0", "/")
+    assert (verdict, status, dropped(request)) == (ALLOW, None, "ua:scanner")
+    verdict, status, request = server.request(SAMSUNG, "/app/.env.bak")
+    assert (verdict, status, dropped(request)) == (ALLOW, None, "probe")
+    assert server.request("", "/")[2]["$aiguard_bot_drop"] == "ua:empty"
+    # The probe locations still return.
+    assert server.request(CHROME, "/.env")[:2] == (BLOCK, 444)
 
 
 def test_server_include_reserved_and_quoted_locations():
@@ -177,8 +237,8 @@ def test_render_refuses(default_filter, call, message):
 
 
 @pytest.mark.parametrize("rate", ["30r/m", "5r/s", "1r/s", "600r/m"])
-def test_render_rates(default_filter, rate):
-    assert f"rate={rate};" in default_filter.render_http(rate)
+def test_render_rates(shared_filter, rate):
+    assert f"rate={rate};" in shared_filter.render_http(rate)
 
 
 SITE = dict(exempt_paths=["/health", ACME, "/public/"], reserved_locations=["/wp-admin", "/backup.zip", "/api/"])
@@ -245,6 +305,31 @@ def server_agents(flt):
     return agents
 
 
+def check_reason(flt, agent, uri, verdict, request):
+    """The drop reason of one request agrees with classify, and only a drop reads the class map."""
+    reason = dropped(request)
+    if flt.in_fast_path(agent) or flt.is_exempt(uri):
+        # The fast path and exempt paths end the rewrite phase before any pattern.
+        assert reason == "" and request["#evaluated"] == set(), (agent, uri, request)
+        return
+    ua_match = bool(agent) and flt.classify_user_agent(agent) == BLOCK
+    # Only a user agent matched by a block pattern reads the class map, once.
+    assert request["#evaluated"] == ({"$aiguard_bot_class"} if ua_match else set()), (agent, uri, request)
+    if flt.is_probe(uri):
+        assert reason == "probe", (agent, uri, reason)  # the last word: a probe is dropped whoever asks
+    elif not agent:
+        assert reason == "ua:empty"
+    elif ua_match:
+        # The category of a pattern that matches it; with one matching pattern, its category.
+        matching = {e.category for e in flt.active if e.action == BLOCK and e.parsed.compiled.search(agent)}
+        assert reason.startswith("ua:") and reason[3:] in matching, (agent, reason, matching)
+        if len(matching) == 1:
+            assert reason == "ua:" + flt.category(agent), (agent, reason)
+    else:
+        assert reason == "", (agent, uri, reason)
+    assert (verdict == BLOCK) if reason else True
+
+
 @pytest.mark.parametrize("site", [False, True], ids=["plain", "site"])
 @pytest.mark.parametrize("fast_path", [True, False], ids=["fast", "slow"])
 def test_nginx_text_classifies_like_classify(fast_path, site):
@@ -268,37 +353,78 @@ def test_nginx_text_classifies_like_classify(fast_path, site):
             verdict, got_status, request = server.request(agent, uri)
             assert verdict == flt.classify(agent, uri), (agent, uri)
             assert got_status == (status if verdict == BLOCK else None)
-            # A request in the fast path never looks at the maps of the http include but the limit key's.
-            if flt.in_fast_path(agent):
-                assert request["#evaluated"] <= {"$aiguard_bot_limit_key", "$aiguard_bot_slow"}, request
-            else:
-                assert request["$aiguard_bot_slow"] == "1"
+            check_reason(flt, agent, uri, verdict, request)
             seen.add(verdict)
     for agent in CRAWLER_AGENTS:
         for uri in ("/", "/.env", ACME + "t"):
-            assert server.classify(agent, uri) == flt.classify(agent, uri), (agent, uri)
+            verdict, _status, request = server.request(agent, uri)
+            assert verdict == flt.classify(agent, uri), (agent, uri)
+            check_reason(flt, agent, uri, verdict, request)
     assert seen == {ALLOW, BLOCK, LIMIT}
 
 
+CURL = "curl/8.5.0"
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+
+
 @pytest.mark.parametrize(
-    ("agent", "uri", "verdict"),
+    ("agent", "uri", "verdict", "reason"),
     [
-        (CHROME, "/", ALLOW),
-        (CHROME, "/.env", BLOCK),
-        (CHROME, "/.ENV", ALLOW),
-        (SAMSUNG, "/.ENV", BLOCK),
-        (SAMSUNG, "/", ALLOW),
-        (GPTBOT, "/", BLOCK),
-        (BINGBOT, "/", LIMIT),
-        (BINGBOT, "/.git/HEAD", BLOCK),
-        ("", "/", BLOCK),
-        (None, "/", BLOCK),
+        (CHROME, "/", ALLOW, ""),
+        (CHROME, "/.env", BLOCK, ""),  # the probe location, in the fast path
+        (CHROME, "/.ENV", ALLOW, ""),
+        (SAMSUNG, "/.ENV", BLOCK, "probe"),
+        (SAMSUNG, "/", ALLOW, ""),
+        (GPTBOT, "/", BLOCK, "ua:user"),  # SHARED_PATTERNS has GPTBot: the user pattern replaces the built-in one
+        (GPTBOT, "/.env", BLOCK, "probe"),  # a probe path is the last word
+        (BINGBOT, "/", LIMIT, ""),
+        (BINGBOT, "/.git/HEAD", BLOCK, "probe"),
+        ("", "/", BLOCK, "ua:empty"),
+        (None, "/", BLOCK, "ua:empty"),
+        ('x say "hi" \\ back', "/", BLOCK, "ua:user"),
     ],
 )
-def test_nginx_text_verdicts(shared_filter, agent, uri, verdict):
-    assert nginx_server(shared_filter).classify(agent, uri) == verdict
-    if not shared_filter.in_fast_path(agent):  # the maps alone decide the others
-        assert NginxMaps(shared_filter.render_http()).classify(agent, uri) == verdict
+def test_nginx_text_verdicts(shared_filter, agent, uri, verdict, reason):
+    got, _status, request = nginx_server(shared_filter).request(agent, uri)
+    assert (got, dropped(request)) == (verdict, reason)
+    assert got == shared_filter.classify(agent, uri)
+
+
+@pytest.mark.parametrize(
+    ("agent", "category"),
+    [(GPTBOT, "ai"), (CURL, "scanner"), (GOOGLEBOT, "search"), ("Wget/1.21.3", None), ("sqlmap/1.8.2#stable", None)],
+)
+def test_drop_reason_is_the_category(default_filter, agent, category):
+    """The reason names the category of the built-in pattern, as category() says."""
+    _verdict, _status, request = nginx_server(default_filter).request(agent, "/")
+    category = category or default_filter.category(agent)
+    assert category and default_filter.category(agent) == category
+    assert dropped(request) == "ua:" + category
+
+
+def test_drop_reason_of_a_user_pattern():
+    flt = bf.build(patterns=[{"name": "mine", "pattern": "MyScraper"}], fast_path=False)
+    _verdict, _status, request = nginx_server(flt).request("MyScraper/1.0", "/")
+    assert dropped(request) == "ua:user" and flt.category("MyScraper/1.0") == "user"
+    assert dropped(nginx_server(flt).request(SAMSUNG, "/")[2]) == "" and flt.category(SAMSUNG) is None
+
+
+def test_public_policy():
+    private, public = bf.build(fast_path=False), bf.build(fast_path=False, policy="public")
+    assert (private.policy, public.policy) == ("private", "public")
+    assert "# server-level include, policy public:" in public.render_server()
+    assert {entry.category for entry in public.active if entry.source == "builtin"} <= {"ai", "seo", "scanner"}
+    assert len(public.entries) < len(private.entries)
+    server = nginx_server(public)
+    for agent in (GOOGLEBOT, BINGBOT):
+        assert server.classify(agent, "/") == public.classify(agent, "/") == ALLOW
+        assert nginx_server(private).classify(agent, "/") == BLOCK
+    verdict, _status, request = server.request(GPTBOT, "/")
+    assert (verdict, dropped(request)) == (BLOCK, "ua:ai")
+    assert dropped(server.request(CURL, "/")[2]) == "ua:scanner"
+    assert dropped(server.request(GOOGLEBOT, "/x/.env")[2]) == "probe"
+    with pytest.raises(dialect.BotFilterError, match="policy must be one of private, public, not 'open'"):
+        bf.build(fast_path=False, policy="open")
 
 
 def test_limit_applies_only_where_the_location_include_is(shared_filter):

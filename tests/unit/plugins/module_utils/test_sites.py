@@ -69,6 +69,8 @@ def test_defaults_are_filled_in():
             "rate_limits": {},
             "sub_path": "/",
             "bot_filter": True,
+            "bot_policy": "private",
+            "bot_libraries_with_auth": False,
             "directives": [],
             "tls": False,
             "tls_listen": [443],
@@ -125,7 +127,7 @@ def test_derived_facts_of_the_lab_sites():
     ]
     assert model["generated_files"] == [
         "bot-filter.conf",
-        "bot-filter-server.conf",
+        "bot-filter-server-private.conf",
         "bot-filter-location.conf",
         "tokens-apiproxy.conf",
         "sites/studio.conf",
@@ -194,6 +196,7 @@ def test_rate_limits_merge_site_overrides():
         "general": {"rate": "20r/s", "burst": 40},
         "api": {"rate": "1r/s", "burst": 10},
         "upload": {"rate": "2r/s", "burst": 4},
+        "token": {"rate": "120r/m", "burst": 30},
     }
 
 
@@ -453,7 +456,7 @@ def test_the_lab_sites_have_no_problem():
             {},
             [
                 "nginx_auth_sites[studio].rate_limits: ['burst'] are not kinds of rate limit; the kinds are general, "
-                "api, upload",
+                "api, upload, token",
                 "nginx_auth_sites[studio].rate_limits.api.rate: got 'fast'; a rate is like '10r/s' or '30r/m'",
             ],
             id="site-rate-limits",

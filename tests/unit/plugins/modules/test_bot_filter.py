@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -22,6 +24,10 @@ from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter
 from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter_pack as pack
 from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter_entries import ALLOW, BLOCK
 from ansible_collections.aiguard.hardening.plugins.modules import bot_filter
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "module_utils"))
+# The evaluator of the module_utils tests.
+from botfilter_nginx import NginxServer, dropped
 
 FILES = ("dest", "server_snippet_dest", "snippet_dest")
 ACME = "/.well-known/acme-challenge/"
@@ -77,12 +83,14 @@ def texts(paths):
     return [read(paths[name]) for name in FILES]
 
 
-def expected_texts(flt, paths, block_status=444, limit_rate="30r/m", limit_burst=5):
+def expected_texts(flt, paths, block_status=444, limit_rate="30r/m", limit_burst=5, return_on_drop=True):
     """The three files for ``flt``; they name each other by base name only."""
     base = {name: os.path.basename(paths[name]) for name in FILES}
     return [
         flt.render_http(limit_rate, snippet_dest=base["snippet_dest"], server_snippet_dest=base["server_snippet_dest"]),
-        flt.render_server(block_status, dest=base["dest"], snippet_dest=base["snippet_dest"]),
+        flt.render_server(
+            block_status, dest=base["dest"], snippet_dest=base["snippet_dest"], return_on_drop=return_on_drop
+        ),
         flt.render_snippet(limit_burst, dest=base["dest"]),
     ]
 
@@ -97,9 +105,11 @@ def test_writes_three_files_then_is_idempotent(run, paths, tmp_path):
     # The files name each other by base name, so the bytes do not depend on the directory.
     assert [http, server, location] == expected_texts(expected, paths)
     assert "# Needs aiguard-bots-server.conf at the end of every server block to filter." in http
-    assert "limit_req_zone $aiguard_bot_limit_key zone=aiguard_bots:10m rate=30r/m;" in http
+    assert "map $aiguard_bot_match $aiguard_bot_class {\n    default user;\n" in http
+    assert "limit_req_zone" not in http and "$aiguard_bot_limit_key" not in server  # no limit pattern
     assert f"if ($http_user_agent ~ {pack.nginx_string(expected.fast_path)}) {{\n    break;\n}}\n" in server
-    assert "set $aiguard_bot_slow 1;\nif ($aiguard_bot_block) {\n    return 444;\n}\n" in server
+    assert 'set $aiguard_bot_drop "";\n' in server
+    assert "if ($aiguard_bot_drop) {\n    return 444;\n}\n" in server
     assert 'location ^~ "/.env" { return 444; }\n' in server
     assert "limit_req" not in location and "# No pattern has the action limit: nothing to do here.\n" in location
     for path in paths.values():
@@ -111,8 +121,10 @@ def test_writes_three_files_then_is_idempotent(run, paths, tmp_path):
     for name in FILES:
         assert os.listdir(os.path.dirname(paths[name])) == [os.path.basename(paths[name])]
     assert result["counts"] == expected.counts
+    assert result["policies"] == {"private": expected.counts}
     assert result["counts"]["fast_path_families"] == len(data.FAST_PATH_FAMILIES)
     assert result["patterns"] == [entry.as_dict() for entry in expected.entries]
+    assert {item["category"] for item in result["patterns"]} >= {"ai", "scanner", "search"}
     assert (result["duplicates"], result["shadowed"], result["fast_path_dropped"]) == ([], [], [])
     assert "diff" not in result
 
@@ -143,21 +155,40 @@ LIMIT = [{"name": "bingbot", "pattern": "bingbot", "action": "limit"}]
         ),
         (
             {"allow": ["curl", "python-requests"], "fast_path": False},
-            [f"{len(data.BUILTIN_PATTERNS) - 2} user-agent patterns"],
+            [f"{len(bf.build(fast_path=False).entries) - 2} user-agent patterns"],
             [],
         ),
         (
             {"builtin": False, "patterns": [{"name": "gpt", "pattern": "GPTBot"}], "fast_path": False},
-            ["1 user-agent patterns", '"~*gptbot" block;'],
+            [
+                "1 user-agent patterns",
+                'if ($http_user_agent ~* "(?<aiguard_bot_match>gptbot)") {\n'
+                "    set $aiguard_bot_drop ua:$aiguard_bot_class;",
+                "map $aiguard_bot_match $aiguard_bot_class {\n    default user;\n}",  # a user pattern is the default
+            ],
             [],
         ),
         (
             {"builtin_probe_paths": False, "probe_paths": ["/backup.zip"]},
-            ["1 probe paths", 'location ^~ "/backup.zip" { return 444; }', '"~*/backup\\.zip" 1;'],
+            [
+                "1 probe paths",
+                'location ^~ "/backup.zip" { return 444; }',
+                'if ($uri ~* "/backup\\.zip") {\n    set $aiguard_bot_drop probe;\n}',
+            ],
             ['"/.env"'],
         ),
-        ({"fast_path": False}, ["fast path: 0 browser families, 0 user agents"], ["$http_user_agent ~", "break;"]),
-        ({"exempt_paths": ["/health", ACME]}, ['    "~^/health$" 0;', '    "~^/\\.well-known/acme-challenge/" 0;'], []),
+        ({"fast_path": False}, ["fast path: 0 browser families, 0 user agents"], ["$http_user_agent ~ ", "break;"]),
+        (
+            {"exempt_paths": ["/health", ACME]},
+            ['if ($uri ~ "^/health$|^/\\.well-known/acme-challenge/") {\n    break;\n}'],
+            [],
+        ),
+        (
+            {"return_on_drop": False},
+            ['location ^~ "/.env" { return 444; }'],
+            ["if ($aiguard_bot_drop)", "    return 444;"],
+        ),
+        ({"policy": "public"}, ["policy public"], ["policy private"]),
         ({"reserved_locations": ["/wp-admin", "/api/"]}, ['location ^~ "/wp-login.php"'], ['location ^~ "/wp-admin"']),
     ],
 )
@@ -205,10 +236,18 @@ def test_check_mode_writes_nothing(run, paths):
 
 @pytest.mark.parametrize("check_mode", [False, True])
 def test_diff_mode(run, paths, check_mode):
-    run(dict(paths))
+    run(dict(paths, patterns=LIMIT, fast_path=False))  # a limit pattern: the http include has the zone
     old = texts(paths)
     failed, result, _warnings, _moves = run(
-        dict(paths, limit_rate="10r/m", block_status=403, _ansible_diff=True, _ansible_check_mode=check_mode)
+        dict(
+            paths,
+            patterns=LIMIT,
+            fast_path=False,
+            limit_rate="10r/m",
+            block_status=403,
+            _ansible_diff=True,
+            _ansible_check_mode=check_mode,
+        )
     )
     assert not failed and result["changed"] is True
     assert len(result["diff"]) == 3
@@ -218,7 +257,7 @@ def test_diff_mode(run, paths, check_mode):
     http_diff, server_diff, location_diff = result["diff"]
     assert "rate=30r/m;" in http_diff["before"] and "rate=10r/m;" in http_diff["after"]
     assert "return 444;" in server_diff["before"] and "return 403;" in server_diff["after"]
-    assert location_diff["after"] == location_diff["before"]  # no limit pattern: nothing changed there
+    assert location_diff["after"] == location_diff["before"]  # same burst: nothing changed there
     assert (texts(paths) == old) is check_mode
 
 
@@ -339,12 +378,22 @@ def test_shadowed_result(run, paths):
 def test_rate_limited_bingbot(run, paths):
     failed, result, _warnings, _moves = run(dict(paths, patterns=LIMIT, fast_path=False))
     assert not failed
-    assert {"name": "bingbot", "pattern": "bingbot", "regex": False, "action": "limit", "source": "user"} in result[
-        "patterns"
-    ]
+    assert {
+        "name": "bingbot",
+        "pattern": "bingbot",
+        "regex": False,
+        "action": "limit",
+        "source": "user",
+        "category": "user",
+    } in result["patterns"]
     assert result["counts"]["limit"] == 1
-    http, _server, location = texts(paths)
-    assert '"~*bingbot" limit;' in http
+    http, server, location = texts(paths)
+    assert "limit_req_zone $aiguard_bot_limit_key zone=aiguard_bots:10m rate=30r/m;" in http
+    assert 'set $aiguard_bot_limit_key "";\n' in server
+    assert (
+        'if ($http_user_agent ~* "(?<aiguard_bot_match>bingbot)") {\n'
+        "    set $aiguard_bot_limit_key $binary_remote_addr;\n}" in server
+    )
     assert "limit_req zone=aiguard_bots burst=5 nodelay;\n" in location
 
 
@@ -379,7 +428,17 @@ def test_rate_limited_bingbot(run, paths):
         ({"probe_paths": [".env"]}, "probe path '.env' must start with '/'"),
         ({"exempt_paths": ["health"]}, "exempt path 'health' must start with '/'"),
         ({"exempt_paths": ["/a b"]}, "exempt path '/a b': character ' ' at position 2"),
-        ({"server_snippet_dest": None}, "missing required arguments: server_snippet_dest"),
+        ({"server_snippet_dest": None}, "one of the following is required: server_snippet_dest, server_snippets"),
+        (
+            {"server_snippets": {"private": "/tmp/x.conf"}},
+            "parameters are mutually exclusive: server_snippet_dest|server_snippets",
+        ),
+        ({"server_snippet_dest": None, "server_snippets": {"staging": "/tmp/x.conf"}}, "'staging' is not a policy"),
+        (
+            {"server_snippet_dest": None, "server_snippets": {}},
+            "server_snippets: give a path for one or more of the policies private, public",
+        ),
+        ({"policy": "open"}, "value of policy must be one of: private, public, got: open"),
     ],
 )
 def test_failures(run, paths, args, message):
@@ -408,12 +467,11 @@ def test_browser_matches_can_be_allowed(run, paths):
     [
         ("no_dir", "the directory of {server_snippet_dest} does not exist; create {server_dir} first"),
         ("dest_is_dir", "{dest} is a directory; give the path of a file"),
-        ("dest=server", "dest and server_snippet_dest are the same file ({dest}); give three different paths"),
-        ("dest=snippet", "dest and snippet_dest are the same file ({dest}); give three different paths"),
+        ("dest=server", "dest and server_snippet_dest are the same file ({dest}); give 3 different paths"),
+        ("dest=snippet", "dest and snippet_dest are the same file ({dest}); give 3 different paths"),
         (
             "server=snippet",
-            "server_snippet_dest and snippet_dest are the same file ({server_snippet_dest});"
-            " give three different paths",
+            "server_snippet_dest and snippet_dest are the same file ({server_snippet_dest}); give 3 different paths",
         ),
         ("symlink", "server_snippet_dest and snippet_dest are the same file ({server_snippet_dest})"),
     ],
@@ -463,3 +521,108 @@ def test_documentation_matches_the_module(run, paths, module_init):
     assert set(returned["shadowed"]["contains"]) == set(result["shadowed"][0])
     assert set(returned["fast_path_dropped"]["contains"]) == set(result["fast_path_dropped"][0])
     yaml.safe_load(bot_filter.EXAMPLES)
+
+
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+GPTBOT = "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)"
+
+
+def test_return_on_drop_false(run, paths):
+    failed, result, _warnings, _moves = run(dict(paths, return_on_drop=False))
+    assert not failed, result.get("msg")
+    assert texts(paths) == expected_texts(bf.build(), paths, return_on_drop=False)
+    http, server, location = texts(paths)
+    assert "if ($aiguard_bot_drop)" not in server and 'set $aiguard_bot_drop "";' in server
+    nginx = NginxServer(http, server, location)
+    verdict, status, request = nginx.request(GPTBOT, "/")
+    assert (verdict, status, dropped(request)) == (ALLOW, None, "ua:ai")  # the including server decides
+    assert nginx.request(GPTBOT, "/.env")[:2] == (BLOCK, 444)  # the probe locations still return
+
+
+def test_public_policy_with_server_snippet_dest(run, paths):
+    failed, result, _warnings, _moves = run(dict(paths, policy="public"))
+    assert not failed, result.get("msg")
+    public = bf.build(policy="public")
+    assert texts(paths) == expected_texts(public, paths)
+    assert result["policies"] == {"public": public.counts} and result["counts"] == public.counts
+    assert result["counts"]["patterns"] < bf.build().counts["patterns"]
+    nginx = NginxServer(*texts(paths))
+    assert nginx.classify(GOOGLEBOT, "/") == ALLOW
+    verdict, status, request = nginx.request(GPTBOT, "/")
+    assert (verdict, status, dropped(request)) == (BLOCK, 444, "ua:ai")
+
+
+@pytest.fixture
+def four(paths, tmp_path):
+    args = {name: paths[name] for name in ("dest", "snippet_dest")}
+    args["server_snippets"] = {
+        "private": str(tmp_path / "server" / "aiguard-bots-private.conf"),
+        "public": str(tmp_path / "server" / "aiguard-bots-public.conf"),
+    }
+    return args
+
+
+def test_server_snippets_write_four_files(run, four):
+    failed, result, warnings, moves = run(dict(four))
+    assert not failed, result.get("msg")
+    assert result["changed"] is True and warnings == []
+    order = [four["dest"], four["server_snippets"]["private"], four["server_snippets"]["public"], four["snippet_dest"]]
+    assert [dest for _src, dest in moves] == order
+    http, private_text, public_text, location = [read(path) for path in order]
+    private, public = bf.build(), bf.build(policy="public")
+    assert result["policies"] == {"private": private.counts, "public": public.counts}
+    assert result["counts"] == private.counts
+    # The http include is shared: its class map covers the patterns of both policies.
+    union = list({id(e): e for e in private.active + public.active}.values())
+    assert http == private.render_http(
+        snippet_dest="aiguard-bots.conf",
+        server_snippet_dest="aiguard-bots-private.conf, aiguard-bots-public.conf",
+        class_entries=union,
+    )
+    assert "# Needs aiguard-bots-private.conf, aiguard-bots-public.conf at the end of every server block" in http
+    assert private_text == private.render_server(dest="aiguard-bots.conf", snippet_dest="aiguard-bots.conf")
+    assert public_text == public.render_server(dest="aiguard-bots.conf", snippet_dest="aiguard-bots.conf")
+    assert "policy private" in private_text and "policy public" in public_text
+    # The public server lets a search engine through and drops an AI crawler; the private one drops both.
+    public_server, private_server = NginxServer(http, public_text, location), NginxServer(http, private_text, location)
+    assert public_server.classify(GOOGLEBOT, "/") == ALLOW
+    assert dropped(private_server.request(GOOGLEBOT, "/")[2]) == "ua:search"
+    for server in (public_server, private_server):
+        verdict, status, request = server.request(GPTBOT, "/")
+        assert (verdict, status, dropped(request)) == (BLOCK, 444, "ua:ai")
+        assert dropped(server.request("curl/8.5.0", "/")[2]) == "ua:scanner"
+    failed, again, _warnings, moves = run(dict(four))
+    assert not failed and again["changed"] is False and moves == []
+
+
+def test_server_snippets_one_policy(run, four):
+    four["server_snippets"].pop("private")
+    failed, result, _warnings, moves = run(dict(four, policy="private"))  # policy is for server_snippet_dest only
+    assert not failed, result.get("msg")
+    assert list(result["policies"]) == ["public"] and len(moves) == 3
+    assert "policy public" in read(four["server_snippets"]["public"])
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (
+            "same",
+            "server_snippets.private and server_snippets.public are the same file ({private}); give 4 different paths",
+        ),
+        ("dest", "dest and server_snippets.public are the same file ({dest}); give 4 different paths"),
+        ("no_dir", "the directory of {public} does not exist"),
+    ],
+)
+def test_server_snippets_file_problems(run, four, tmp_path, setup, message):
+    snippets = four["server_snippets"]
+    if setup == "same":
+        snippets["public"] = snippets["private"]
+    elif setup == "dest":
+        snippets["public"] = four["dest"]
+    else:
+        snippets["public"] = str(tmp_path / "missing" / "public.conf")
+    failed, result, _warnings, moves = run(four)
+    assert failed and moves == []
+    assert message.format(dest=four["dest"], **snippets) in result["msg"]
+    assert not os.path.exists(four["dest"]) and not os.path.exists(snippets["private"])
