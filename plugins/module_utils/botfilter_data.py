@@ -96,6 +96,73 @@ BUILTIN_PATTERNS = (
     ("ZmEu", "ZmEu", False, "scanner"),
 )
 
+# The project's own additions to the generated catalog (botfilter_catalog,
+# written by scripts/bot-data.py from public lists): scanners, HTTP
+# libraries, browser automation and AI agents those lists miss. Same shape
+# and categories as the catalog. Only what the catalog lacks belongs here
+# (the unit tests refuse a name or pattern the catalog already has): the
+# catalog already holds zgrab, masscan, Nmap Scripting Engine, Nikto, sqlmap,
+# WPScan, CensysInspect/, Expanse, l9explore, ZmEu, curl, Wget,
+# python-requests, Python-urllib, httpx, aiohttp, Go-http-client,
+# libwww-perl, okhttp, axios, node-fetch, Apache-HttpClient, HeadlessChrome,
+# PhantomJS, Selenium, Puppeteer and Playwright.
+PROJECT_PATTERNS = (
+    # Scanners.
+    ("Nuclei", "Nuclei", False, "scanner"),
+    # Mirai-style IoT scanners send exactly this.
+    ("Hello, world", "Hello, world", False, "scanner"),
+    # HTTP libraries and command-line clients.
+    ("Java", "Java/", False, "library"),
+    ("undici", "undici", False, "library"),
+    ("Dart", "Dart/", False, "library"),
+    ("reqwest", "reqwest", False, "library"),
+    ("libcurl", "libcurl", False, "library"),
+    ("Faraday", "Faraday v", False, "library"),
+    ("GuzzleHttp", "GuzzleHttp", False, "library"),
+    ("RestSharp", "RestSharp", False, "library"),
+    ("Typhoeus", "Typhoeus", False, "library"),
+    ("http.rb", "http.rb/", False, "library"),
+    ("Deno", "Deno/", False, "library"),
+    ("Bun", "Bun/", False, "library"),
+    ("WinHttp", "WinHttp", False, "library"),
+    ("PostmanRuntime", "PostmanRuntime", False, "library"),
+    ("insomnia", "insomnia/", False, "library"),
+    ("fasthttp", "fasthttp", False, "library"),
+    ("Go-resty", "Go-resty", False, "library"),
+    ("node-superagent", "node-superagent", False, "library"),
+    ("lua-resty-http", "lua-resty-http", False, "library"),
+    ("Mojolicious", "Mojolicious", False, "library"),
+    ("aria2", "aria2/", False, "library"),
+    ("Commons-HttpClient", "Commons-HttpClient", False, "library"),
+    ("Apache-HttpAsyncClient", "Apache-HttpAsyncClient", False, "library"),
+    # Browser automation.
+    ("Cypress", "Cypress/", False, "automation"),
+    ("jsdom", "jsdom/", False, "automation"),
+)
+
+# Generic markers for the ``private`` policy: a few short patterns that
+# catch the long tail of crawlers no list names (a crawler that leaves its
+# contact URL or address, or calls itself a bot, crawler, spider, scraper or
+# fetcher). Each matches none of BROWSER_USER_AGENTS, TRAP_USER_AGENTS and
+# the browser set of the unit tests. "bot" skips the CUBOT phones.
+# (name, pattern, regex).
+GENERIC_MARKERS = (
+    ("generic-url", "://", False),
+    ("generic-bot", r"(?<!cu)bot", True),
+    ("generic-crawl", "crawl", False),
+    ("generic-spider", "spider", False),
+    ("generic-scrap", "scrap", False),
+    ("generic-fetch", "fetch", False),
+    ("generic-headless", "headless", False),
+    ("generic-email", r"[a-z0-9]@[a-z0-9-]+\.[a-z]", True),
+    ("generic-python", "python", False),
+    ("generic-java", "java/", False),
+    ("generic-perl", "perl", False),
+    ("generic-ruby", "ruby", False),
+    ("generic-libwww", "libwww", False),
+    ("generic-http-client", "http-?client", True),
+)
+
 # Paths that only vulnerability scanners ask an AI web app for. Matched
 # case-insensitively anywhere in the normalized request path ($uri), so
 # "/.env" also catches "/app/.env" and "/.env.bak". None of them is a route
@@ -269,6 +336,189 @@ BROWSER_USER_AGENTS = (
         "Samsung Internet 28 in desktop mode",
         "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/28.0 Chrome/130.0.0.0"
         " Safari/537.36",
+    ),
+)
+
+# Real User-Agent strings that naive bot patterns get wrong: phones whose
+# model name contains "bot", in-app browsers with odd product tokens, old
+# Internet Explorer with SLCC and .NET CLR tokens, and browsers outside the
+# big four. No built-in pattern or generic marker may match any of them.
+TRAP_USER_AGENTS = (
+    (
+        "Chrome on a CUBOT X30",
+        "Mozilla/5.0 (Linux; Android 10; CUBOT_X30) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0"
+        " Mobile Safari/537.36",
+    ),
+    (
+        "Chrome on a CUBOT P30",
+        "Mozilla/5.0 (Linux; Android 9; CUBOT P30 Build/PPR1.180610.011) AppleWebKit/537.36 (KHTML, like Gecko)"
+        " Chrome/83.0.4103.106 Mobile Safari/537.36",
+    ),
+    (
+        "Android browser on a CUBOT GT99",
+        "Mozilla/5.0 (Linux; U; Android 4.4.2; en-us; CUBOT GT99 Build/KOT49H) AppleWebKit/534.30 (KHTML, like Gecko)"
+        " Version/4.0 Mobile Safari/534.30",
+    ),
+    (
+        "Instagram on iPhone",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
+        " Instagram 337.0.3.23.54 (iPhone14,5; iOS 17_5; en_US; en; scale=3.00; 1170x2532; 612290409)",
+    ),
+    (
+        "Instagram on Android",
+        "Mozilla/5.0 (Linux; Android 14; SM-S918B Build/UP1A.231005.007; wv) AppleWebKit/537.36 (KHTML, like Gecko)"
+        " Version/4.0 Chrome/124.0.6367.82 Mobile Safari/537.36 Instagram 330.0.0.40.92 Android (34/14; 480dpi;"
+        " 1080x2340; samsung; SM-S918B; dm3q; qcom; en_US; 596227410)",
+    ),
+    (
+        "Facebook on iPhone",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko)"
+        " Mobile/15E148 [FBAN/FBIOS;FBAV/460.0.0.38.108;FBBV/577315553;FBDV/iPhone15,2;FBMD/iPhone;FBSN/iOS;"
+        "FBSV/17.4.1;FBSS/3;FBID/phone;FBLC/en_US;FBOP/5;FBRV/579624480]",
+    ),
+    (
+        "Facebook on Android",
+        "Mozilla/5.0 (Linux; Android 13; Pixel 7 Build/TQ3A.230901.001; wv) AppleWebKit/537.36 (KHTML, like Gecko)"
+        " Version/4.0 Chrome/116.0.5845.163 Mobile Safari/537.36 [FB_IAB/FB4A;FBAV/432.0.0.29.102;]",
+    ),
+    (
+        "LINE on iPhone",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
+        " Safari Line/14.9.0",
+    ),
+    (
+        "WeChat on iPhone",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
+        " MicroMessenger/8.0.49(0x18003130) NetType/WIFI Language/zh_CN",
+    ),
+    (
+        "WeChat on Android",
+        "Mozilla/5.0 (Linux; Android 12; V2134A Build/SP1A.210812.003; wv) AppleWebKit/537.36 (KHTML, like Gecko)"
+        " Version/4.0 Chrome/107.0.5304.141 Mobile Safari/537.36 XWEB/5023 MMWEBSDK/20230202 MMWEBID/2586"
+        " MicroMessenger/8.0.33.2320(0x28002151) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64",
+    ),
+    (
+        "TikTok on Android",
+        "Mozilla/5.0 (Linux; Android 12; SM-A525F Build/SP1A.210812.016; wv) AppleWebKit/537.36 (KHTML, like Gecko)"
+        " Version/4.0 Chrome/119.0.6045.163 Mobile Safari/537.36 trill_320105 JsSdk/1.0 NetType/WIFI"
+        " Channel/googleplay AppName/musical_ly app_version/32.1.5 ByteLocale/en ByteFullLocale/en Region/US"
+        " AppId/1233 Spark/1.4.6.3-bugfix AppVersion/32.1.5 BytedanceWebview/d8a21c6",
+    ),
+    (
+        "TikTok on iPhone",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
+        " musical_ly_34.1.0 JsSdk/2.0 NetType/WIFI Channel/App Store ByteLocale/en Region/US isDarkMode/0"
+        " WKWebView/1 RevealType/Dialog BytedanceWebview/d8a21c6 FalconTag/",
+    ),
+    (
+        "Snapchat on iPhone",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
+        " Snapchat/13.10.0.38 (like Safari/8617.2.4.10.8, panda)",
+    ),
+    (
+        "Pinterest on iPhone",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
+        " [Pinterest/iOS]",
+    ),
+    (
+        "Pinterest on Android",
+        "Mozilla/5.0 (Linux; Android 13; SM-G991B Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko)"
+        " Version/4.0 Chrome/120.0.6099.144 Mobile Safari/537.36 [Pinterest/Android]",
+    ),
+    (
+        "Twitter (X) on iPhone",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
+        " Twitter for iPhone/10.48",
+    ),
+    (
+        "Twitter (X) on Android",
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/UD1A.230803.041; wv) AppleWebKit/537.36 (KHTML, like Gecko)"
+        " Version/4.0 Chrome/125.0.6422.53 Mobile Safari/537.36 TwitterAndroid",
+    ),
+    (
+        "Internet Explorer 8 on Windows 7",
+        "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.1; WOW64; Trident/4.0; SLCC2; .NET CLR 2.0.50727;"
+        " .NET CLR 3.5.30729; .NET CLR 3.0.30729; Media Center PC 6.0; .NET4.0C; .NET4.0E)",
+    ),
+    (
+        "Internet Explorer 9 on Windows 7",
+        "Mozilla/5.0 (compatible; MSIE 9.0; Windows NT 6.1; Trident/5.0; SLCC2; .NET CLR 2.0.50727;"
+        " .NET CLR 3.5.30729; .NET CLR 3.0.30729; Media Center PC 6.0)",
+    ),
+    (
+        "Internet Explorer 11 on Windows 7",
+        "Mozilla/5.0 (Windows NT 6.1; WOW64; Trident/7.0; SLCC2; .NET CLR 2.0.50727; .NET CLR 3.5.30729;"
+        " .NET CLR 3.0.30729; Media Center PC 6.0; .NET4.0C; .NET4.0E; rv:11.0) like Gecko",
+    ),
+    ("Opera 12 (Presto) on Windows", "Opera/9.80 (Windows NT 6.1; WOW64) Presto/2.12.388 Version/12.18"),
+    (
+        "Opera Mini on Android",
+        "Opera/9.80 (Android; Opera Mini/36.2.2254/119.132; U; id) Presto/2.12.423 Version/12.16",
+    ),
+    (
+        "Opera 110 on Windows",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0"
+        " Safari/537.36 OPR/110.0.0.0 (Edition std-1)",
+    ),
+    (
+        "Samsung Internet 25 on a Galaxy A54",
+        "Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-A546B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/25.0"
+        " Chrome/121.0.0.0 Mobile Safari/537.36",
+    ),
+    (
+        "Yandex Browser on Windows",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0"
+        " YaBrowser/24.6.0.0 Safari/537.36",
+    ),
+    (
+        "Yandex Browser on Android",
+        "Mozilla/5.0 (Linux; arm_64; Android 13; SM-A525F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0"
+        " YaBrowser/24.6.1.74.00 SA/3 Mobile Safari/537.36",
+    ),
+    (
+        "UC Browser on Android",
+        "Mozilla/5.0 (Linux; U; Android 10; en-US; RMX2185 Build/QP1A.190711.020) AppleWebKit/537.36"
+        " (KHTML, like Gecko) Version/4.0 Chrome/78.0.3904.108 UCBrowser/13.4.0.1306 Mobile Safari/537.36",
+    ),
+    (
+        "Huawei Browser on HarmonyOS",
+        "Mozilla/5.0 (Linux; Android 10; HarmonyOS; ELS-NX9; HMSCore 6.13.0.302) AppleWebKit/537.36"
+        " (KHTML, like Gecko) Chrome/114.0.5735.196 HuaweiBrowser/14.0.5.302 Mobile Safari/537.36",
+    ),
+    (
+        "Silk on a Fire tablet",
+        "Mozilla/5.0 (Linux; Android 9; KFTRWI) AppleWebKit/537.36 (KHTML, like Gecko) Silk/124.2.1"
+        " like Chrome/124.0.6367.179 Safari/537.36",
+    ),
+    (
+        "Silk in desktop mode",
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Silk/124.2.1"
+        " like Chrome/124.0.6367.179 Safari/537.36",
+    ),
+    (
+        "Mi Browser on a Xiaomi phone",
+        "Mozilla/5.0 (Linux; U; Android 13; en-gb; 2201117TG Build/TKQ1.221114.001) AppleWebKit/537.36"
+        " (KHTML, like Gecko) Version/4.0 Chrome/112.0.5615.136 Mobile Safari/537.36 XiaoMi/MiuiBrowser/14.10.1.2-gn",
+    ),
+    (
+        "Google app on iPhone",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko)"
+        " GSA/320.0.642302813 Mobile/15E148 Safari/604.1",
+    ),
+    (
+        "Android WebView",
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/UD1A.230803.041; wv) AppleWebKit/537.36 (KHTML, like Gecko)"
+        " Version/4.0 Chrome/125.0.6422.53 Mobile Safari/537.36",
+    ),
+    (
+        "DuckDuckGo browser on Android",
+        "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/124.0.0.0"
+        " Mobile DuckDuckGo/5 Safari/537.36",
+    ),
+    (
+        "Firefox on KaiOS",
+        "Mozilla/5.0 (Mobile; LYF/F300B/LYF-F300B-001-01-15-130718-i;Android; rv:48.0) Gecko/48.0 Firefox/48.0"
+        " KAIOS/2.5",
     ),
 )
 
