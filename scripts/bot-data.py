@@ -104,22 +104,26 @@ def run(command, cwd):
     subprocess.run(command, cwd=cwd, check=True, stdout=sys.stderr)
 
 
+def download(command, suffix):
+    """Run ``command`` in a temporary directory; the one file it leaves there, as (bytes, name)."""
+    with tempfile.TemporaryDirectory(prefix="bot-data-") as tmp:
+        run(command, tmp)
+        found = [name for name in os.listdir(tmp) if name.endswith(suffix)]
+        if len(found) != 1:
+            sys.exit(f"bot-data: {command[0]} left {found!r}, expected one {suffix} file")
+        return read(os.path.join(tmp, found[0])), found[0]
+
+
 # Loading the sources: (json object, licence text, input bytes, file name).
 
 
 def load_crawlers(path, licence_path, version):
     """The crawler-user-agents wheel (or its JSON and a licence file)."""
     if path is None:
-        tmp = tempfile.mkdtemp(prefix="bot-data-")
-        run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "-d", tmp, f"crawler-user-agents=={version}"],
-            tmp,
-        )
-        wheels = [name for name in os.listdir(tmp) if name.endswith(".whl")]
-        if len(wheels) != 1:
-            sys.exit(f"bot-data: pip download left {wheels!r}, expected one wheel")
-        path = os.path.join(tmp, wheels[0])
-    blob = read(path)
+        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "-d", "."]
+        blob, path = download([*command, f"crawler-user-agents=={version}"], ".whl")
+    else:
+        blob = read(path)
     licence = read(licence_path).decode() if licence_path else None
     if path.endswith(".whl"):
         with zipfile.ZipFile(io.BytesIO(blob)) as wheel:
@@ -153,10 +157,9 @@ def load_ai_robots(path, licence_path, ref):
 def load_browsers(path, licence_path, version):
     """The user-agents npm tarball (or its dist/user-agents.json and a licence file)."""
     if path is None:
-        tmp = tempfile.mkdtemp(prefix="bot-data-")
-        run(["npm", "pack", "--silent", f"user-agents@{version}"], tmp)
-        path = os.path.join(tmp, f"user-agents-{version}.tgz")
-    blob = read(path)
+        blob, path = download(["npm", "pack", "--silent", f"user-agents@{version}"], ".tgz")
+    else:
+        blob = read(path)
     licence = read(licence_path).decode() if licence_path else None
     if path.endswith((".tgz", ".tar.gz")):
         with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
@@ -206,6 +209,14 @@ def derive_name(pattern):
     text = re.sub(r"\\(.)", r"\1", text).split("|")[0]
     text = re.sub(r"[\^$()\[\]{}*+?]", " ", text)
     return re.sub(r"\s+", " ", text).strip(" ./") or pattern
+
+
+def literal_name(text):
+    """A readable name for a literal: its text without edge punctuation or a dangling "(..."."""
+    name = text.strip(" /;:,()")
+    if name.count("(") != name.count(")"):
+        name = name.split("(")[0].strip(" /;:,") or name
+    return name
 
 
 def convert(pattern):
@@ -284,7 +295,7 @@ class Compiler:
     def compile(self):
         for item in self.crawlers:
             pattern, regex = convert(item["pattern"])
-            name = pattern.strip(" /;:,()") if not regex else derive_name(item["pattern"])
+            name = literal_name(pattern) if not regex else derive_name(item["pattern"])
             item["entry"] = self.add(name, pattern, regex, category_of(item.get("tags", [])))
         search_only = [
             agent for item in self.crawlers if item.get("tags") == ["search-engine"] for agent in item["instances"]
