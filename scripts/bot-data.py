@@ -360,7 +360,16 @@ def render_entry(entry):
     line = f"    {literal(entry)},"
     if len(line) <= 120:
         return [line]
-    return ["    (", *(f"        {literal(item)}," for item in entry), "    ),"]
+    items = []
+    for item in entry:
+        text = literal(item)
+        if isinstance(item, str) and len(text) > 110:
+            # A long string as adjacent literals, so no line passes 120 characters.
+            chunks = [item[index : index + 90] for index in range(0, len(item), 90)]
+            items += [f"        {literal(chunk)}" for chunk in chunks[:-1]] + [f"        {literal(chunks[-1])},"]
+        else:
+            items.append(f"        {text},")
+    return ["    (", *items, "    ),"]
 
 
 def render_catalog(sources, catalog, excluded):

@@ -13,6 +13,7 @@ each have a file of their own:
   shadowing, and the checks of probe and exempt paths;
 * botfilter_pack: the trie that packs the branches into few regexes;
 * botfilter_fastpath: the browser fast path;
+* botfilter_device: the device path of Android browsers;
 * botfilter_render: the nginx includes, and writing them;
 * botfilter_data: the built-in lists and the browser families.
 
@@ -33,8 +34,12 @@ configuration:
   rate-limited;
 * everything else is allowed.
 
-Every pattern is matched case-insensitively anywhere in the User-Agent: a
-literal as a substring, a regex (``regex: true``) with search semantics.
+Every pattern is matched case-insensitively: a literal as a substring, a
+regex (``regex: true``) with search semantics. User patterns and the generic
+markers match anywhere in the User-Agent, the names of the built-in lists at
+the start of a word (TOKEN_START). For a user agent in the device path
+(botfilter_device) the patterns run on its device model with the model's
+edges; that gives the same verdict, which the compiler checks.
 
 How the cost of a request is kept low:
 
@@ -69,6 +74,11 @@ import re
 
 from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter_data as data
 from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter_render as render
+from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter_device import (
+    device_path,
+    edge_problem,
+    python_regex,
+)
 from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter_dialect import (
     FLAGS,
     ascii_lower,
@@ -79,10 +89,12 @@ from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter_entrie
     ALLOW,
     BLOCK,
     BUILTIN,
+    GENERIC,
     LIMIT,
     PRIVATE,
     USER,
     apply_allow,
+    at_word_start,
     builtin_entries,
     dedupe,
     find_shadowed,
@@ -90,12 +102,95 @@ from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter_entrie
     normalize_probe_paths,
     user_entries,
 )
+from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter_fastpath import DEVICE
 from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter_fastpath import fast_path as compile_fast_path
 from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter_pack import (
     MAX_PARAMETER,
     pack,
     pack_alternation,
+    regex_parameter,
 )
+
+# Where a built-in name may start: the start of the user agent or after one of
+# these characters. Checked against the crawler data set: the names of the
+# built-in lists start there in all but 2 of its 2,123 user agents.
+TOKEN_START = r"(?<![^ ()\[\];,+/_.:=~'\"-])"
+token_start = at_word_start
+
+
+_DIGIT_FREE_CLASS = re.compile(r"\[(?!\^)(?:\\.|[^\]\\])*\]")
+
+
+def _may_match_a_digit(regex):
+    """Whether a regex part could match an ASCII digit (conservative)."""
+    if re.search(r"\\[dDwWsSHhVvNXCR]|\[\^|[0-9]", regex):
+        return True
+    classes = _DIGIT_FREE_CLASS.findall(regex)
+    if any(re.search(r"[0-9]|\\d|\\w", body) for body in classes):
+        return True
+    plain = re.sub(r"\\.", "", _DIGIT_FREE_CLASS.sub("", regex))
+    return "." in plain
+
+
+def merge_entries(entries, limit):
+    """The merged regexes matching where one of ``entries`` matches, each within ``limit``.
+
+    The built-in names match at the start of a word (TOKEN_START): a cheap
+    lookbehind then rejects most positions of a user agent before the trie
+    is tried. Generic markers and user patterns match anywhere.
+    """
+    parts = []
+    for at_token in (False, True):
+        group = [entry for entry in entries if token_start(entry) is at_token]
+        unanchored, anchored, free, names = [], [], [], {}
+        for entry in group:
+            for is_anchored, prefix, tail in entry.parsed.branches:
+                names.setdefault((prefix, tail), entry.name)
+                if is_anchored:
+                    anchored.append((prefix, tail))
+                elif prefix:
+                    unanchored.append((prefix, tail))
+                else:
+                    names.setdefault(tail, entry.name)
+                    free.append(tail)
+        free = list(dict.fromkeys(free))
+        # The wrapper's size as nginx reads it: nginx_string escapes its " and \\.
+        wrapper = len(regex_parameter(TOKEN_START + "(?:)")) - len(regex_parameter(""))
+        room = limit - wrapper if at_token else limit
+        merged = pack(unanchored, limit=room, names=names) + pack_alternation(free, limit=room, names=names)
+        # Each part is an if of its own, with a fixed cost: join the small ones.
+        merged = pack_alternation(merged, limit=room)
+        if at_token:
+            merged = [TOKEN_START + "(?:" + text + ")" for text in merged]
+        parts += merged + pack(anchored, anchored=True, limit=limit, names=names)
+    return pack_alternation(parts, limit=limit) if len(parts) > 1 else parts
+
+
+# The order in which the category map tries the categories: the most telling first.
+CATEGORY_ORDER = (
+    "ai",
+    "scanner",
+    "automation",
+    "library",
+    "seo",
+    "search",
+    "preview",
+    "monitoring",
+    "advertising",
+    "feed",
+    "archive",
+    "academic",
+    GENERIC,
+)
+
+
+def category_regexes(entries, limit=MAX_PARAMETER - 10):
+    """``[(category, regex)]`` of the category map, in CATEGORY_ORDER, over all ``entries`` (shadowed ones too)."""
+    found = []
+    for category in CATEGORY_ORDER:
+        members = [entry for entry in entries if entry.category == category]
+        found += [(category, text) for text in merge_entries(members, limit)]
+    return found
 
 
 class BotFilter:
@@ -129,54 +224,98 @@ class BotFilter:
         self._prefix_locations = self.reserved_locations + [path for path in self.exempt_paths if path.endswith("/")]
         gone = {id(entry) for entry, _by in self.shadowed}
         self.active = [entry for entry in self.entries if id(entry) not in gone]
-        # (regex, action) in the order of the nginx map: block before limit.
-        self.ua_parts = []
-        for action in ACTIONS:
-            # Room for the named capture that wraps each part in the server include.
-            self.ua_parts.extend((text, action) for text in self._compile_action(action, limit - 40))
+        # The device path runs the patterns on an Android browser's device model
+        # alone; the few patterns that could match across its edges
+        # (botfilter_device.edge_problem) run on the whole user agent instead:
+        # edge_parts, on $http_user_agent in the server include.
+        edgy = {id(entry) for entry in self.active if edge_problem([entry])} if fast_path else set()
+        # (regex, action): block before limit, each with room to spare under nginx's limit.
+        self.ua_parts = self._compile_parts([e for e in self.active if id(e) not in edgy], limit - 40)
+        self.edge_parts = self._compile_parts([e for e in self.active if id(e) in edgy], limit - 40)
         self.probe_parts = pack([(ascii_lower(path), "") for path in self.probe_paths], limit=limit)
         self.exempt_parts = [
             "^" + escape_literal(path) + ("" if path.endswith("/") else "$") for path in self.exempt_paths
         ]
         self._ua_regexes = [(re.compile(text, FLAGS), action) for text, action in self.ua_parts]
+        self._edge_regexes = [(re.compile(text, FLAGS), action) for text, action in self.edge_parts]
         self._probe_regexes = [re.compile(text, FLAGS) for text in self.probe_parts]
         self._exempt_regexes = [re.compile(text, re.ASCII) for text in self.exempt_parts]
         # Sound by construction: a family with any string a pattern matches is left out.
         self.fast_path_families, self.fast_path_dropped, self.fast_path_strings, self.fast_path = (
-            compile_fast_path(self.ua_parts, self._match_ua_parts, limit) if fast_path else ([], [], 0, "")
+            compile_fast_path(self.ua_parts + self.edge_parts, self._match_whole, limit, self._digit_literals())
+            if fast_path
+            else ([], [], 0, "")
         )
         self._fast_path_regex = re.compile(self.fast_path, re.ASCII) if self.fast_path else None
-
-    def _compile_action(self, action, limit):
-        entries = [entry for entry in self.active if entry.action == action]
-        unanchored, anchored, free, names = [], [], [], {}
-        for entry in entries:
-            for is_anchored, prefix, tail in entry.parsed.branches:
-                names.setdefault((prefix, tail), entry.name)
-                if is_anchored:
-                    anchored.append((prefix, tail))
-                elif prefix:
-                    unanchored.append((prefix, tail))
-                else:
-                    names.setdefault(tail, entry.name)
-                    free.append(tail)
-        free = list(dict.fromkeys(free))
-        return (
-            pack(unanchored, limit=limit, names=names)
-            + pack(anchored, anchored=True, limit=limit, names=names)
-            + pack_alternation(free, limit=limit, names=names)
+        # The device path: Android browsers checked on their device model alone.
+        self.device_path, dropped = (
+            device_path(
+                [e for e in self.active if id(e) not in edgy],
+                self.ua_parts + self.edge_parts,
+                self._match_whole,
+                self._digit_literals(),
+            )
+            if fast_path
+            else ("", None)
         )
+        if dropped is not None:
+            self.fast_path_dropped.append(dropped)
+        self._device_regex = python_regex(self.device_path)
+        self._category_regexes = None
 
-    def _match_ua_parts(self, user_agent):
-        for regex, action in self._ua_regexes:
-            if regex.search(user_agent):
+    def _compile_parts(self, entries, limit):
+        return [(text, action) for action in ACTIONS for text in self._compile_action(entries, action, limit)]
+
+    def _compile_action(self, entries, action, limit):
+        return merge_entries([entry for entry in entries if entry.action == action], limit)
+
+    def _digit_literals(self):
+        """The literals that could overlap a digit run of a fast-path family, for its symbolic check.
+
+        The literal prefixes with a digit, and the prefix of every branch
+        whose regex tail could match a digit (a match then holds the prefix
+        and may go on into a digit run). A branch without a prefix whose
+        regex could match a digit gives "", which every family contains: the
+        families with digit runs are then left out.
+        """
+        found = set()
+        for entry in self.active:
+            for _anchored, prefix, tail in entry.parsed.branches:
+                if any(char.isdigit() for char in prefix) or (tail and _may_match_a_digit(tail)):
+                    found.add(prefix)
+        return sorted(found)
+
+    @staticmethod
+    def _match(regexes, subject):
+        for regex, action in regexes:
+            if regex.search(subject):
                 return action
         return ALLOW
+
+    def _match_ua_parts(self, user_agent, subject=None):
+        """block, limit or allow by the merged regexes: ua_parts on ``subject`` (default: the user agent), edge_parts
+        on the whole user agent; block wins over limit."""
+        found = {
+            self._match(self._ua_regexes, user_agent if subject is None else subject),
+            self._match(self._edge_regexes, user_agent),
+        }
+        return BLOCK if BLOCK in found else LIMIT if LIMIT in found else ALLOW
+
+    def _match_whole(self, user_agent):
+        return self._match_ua_parts(user_agent)
 
     def in_fast_path(self, user_agent):
         return (
             bool(user_agent) and self._fast_path_regex is not None and bool(self._fast_path_regex.fullmatch(user_agent))
         )
+
+    def subject(self, user_agent):
+        """What the merged patterns run on: the device model of a user agent in the device path, else all of it."""
+        found = self._device_regex.fullmatch(user_agent) if self._device_regex is not None and user_agent else None
+        return found.group(DEVICE) if found else user_agent
+
+    def in_device_path(self, user_agent):
+        return self.subject(user_agent) != user_agent
 
     def classify_user_agent(self, user_agent):
         """block, limit or allow for a User-Agent alone (None: header missing)."""
@@ -184,7 +323,7 @@ class BotFilter:
             return BLOCK
         if self.in_fast_path(user_agent):
             return ALLOW
-        return self._match_ua_parts(user_agent)
+        return self._match_ua_parts(user_agent, self.subject(user_agent))
 
     def is_probe(self, uri):
         """True if the path contains a probe path (case-insensitive), as the http include checks."""
@@ -246,7 +385,7 @@ class BotFilter:
             fast_path_families=len(self.fast_path_families),
             fast_path_dropped=len(self.fast_path_dropped),
             fast_path_user_agents=self.fast_path_strings,
-            regex_parts=len(self.ua_parts),
+            regex_parts=len(self.ua_parts) + len(self.edge_parts),
             probe_parts=len(self.probe_parts),
         )
 
@@ -261,18 +400,22 @@ class BotFilter:
 
     def render_http(self, limit_rate="30r/m", snippet_dest=None, server_snippet_dest=None, class_entries=None):
         """The http-level include: the category map of drops and the zone of rate-limited user agents."""
-        return render.render_http(self, limit_rate, snippet_dest, server_snippet_dest, class_entries)
+        regexes = category_regexes(self.entries if class_entries is None else class_entries)
+        return render.render_http(self, limit_rate, snippet_dest, server_snippet_dest, regexes)
 
     def render_server(self, block_status=444, dest=None, snippet_dest=None, return_on_drop=True):
         """The server-level include: the fast path, the drop reason and the probe locations."""
         return render.render_server(self, block_status, dest, snippet_dest, return_on_drop)
 
     def category(self, user_agent):
-        """The category of the first active pattern matching ``user_agent``, as the class map gives it."""
-        for entry in self.active:
-            if entry.action == BLOCK and entry.parsed.compiled.search(user_agent or ""):
-                return entry.category
-        return None
+        """What the category map says of ``user_agent``: the first category in CATEGORY_ORDER with a pattern that
+        matches it (shadowed patterns too), else "user"."""
+        if self._category_regexes is None:
+            self._category_regexes = [
+                (category, re.compile(text, FLAGS)) for category, text in category_regexes(self.entries)
+            ]
+        found = next((category for category, regex in self._category_regexes if regex.search(user_agent or "")), None)
+        return found or "user"
 
     def render_snippet(self, limit_burst=5, dest=None):
         """The location-level include: the rate limit of user agents whose action is limit."""

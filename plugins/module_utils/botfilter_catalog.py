@@ -1293,7 +1293,6 @@ CATALOG = (
     ("Snipcart", "Snipcart/", False, "seo"),
     ("SocialRankIOBot", "SocialRankIOBot", False, "seo"),
     ("Software-Security-Research", "Software-Security-Research", False, "scanner"),
-    ("Sogou", "Sogou", False, "search"),
     ("solarwinds", "solarwinds/", False, "monitoring"),
     ("Sonic", "Sonic", False, "seo"),
     ("Sora POS", "Sora POS/", False, "seo"),
@@ -1601,6 +1600,13 @@ EXCLUDED = (
     ("LCC", "LCC", "three letters; as a substring it matches unrelated user agents"),
     ("Operator", "Operator", "a common word; as a substring it matches unrelated user agents"),
     ("quillbot.com", "quillbot.com", "covered by 'QuillBot'"),
+    (
+        "Sogou",
+        "Sogou",
+        "matches the browser 'Mozilla/5.0 (Linux; Android 12; V2172A Build/SP1A.210812.003; wv) App"
+        "leWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 Sogo"
+        "uMobileBrowser/5.22.8'",
+    ),
     ("Spider", "Spider", "a generic word that also matches search-engine spiders (Baiduspider, Sogou spider)"),
     ("Trae", "Trae", "four letters; as a substring it matches unrelated user agents"),
     ("UseAI", "UseAI", "a robots.txt token; as a substring it matches unrelated user agents"),

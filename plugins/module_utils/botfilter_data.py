@@ -154,7 +154,7 @@ GENERIC_MARKERS = (
     ("generic-scrap", "scrap", False),
     ("generic-fetch", "fetch", False),
     ("generic-headless", "headless", False),
-    ("generic-email", r"[a-z0-9]@[a-z0-9-]+\.[a-z]", True),
+    ("generic-email", r"@[a-z0-9-]+\.[a-z]", True),
     ("generic-python", "python", False),
     ("generic-java", "java/", False),
     ("generic-perl", "perl", False),
@@ -162,6 +162,18 @@ GENERIC_MARKERS = (
     ("generic-libwww", "libwww", False),
     ("generic-http-client", "http-?client", True),
 )
+
+# The category a generic marker gives a drop: the markers of HTTP libraries
+# and script languages say "library" (what a site's bot_libraries_with_auth
+# lets through with credentials), the others "generic".
+MARKER_CATEGORIES = {
+    "generic-python": "library",
+    "generic-java": "library",
+    "generic-perl": "library",
+    "generic-ruby": "library",
+    "generic-libwww": "library",
+    "generic-http-client": "library",
+}
 
 # Paths that only vulnerability scanners ask an AI web app for. Matched
 # case-insensitively anywhere in the normalized request path ($uri), so
@@ -344,6 +356,12 @@ BROWSER_USER_AGENTS = (
 # Internet Explorer with SLCC and .NET CLR tokens, and browsers outside the
 # big four. No built-in pattern or generic marker may match any of them.
 TRAP_USER_AGENTS = (
+    (
+        # Its name starts a word, like the Sogou crawlers' does.
+        "Sogou Mobile Browser on Android",
+        "Mozilla/5.0 (Linux; Android 12; V2172A Build/SP1A.210812.003; wv) AppleWebKit/537.36 (KHTML, like Gecko)"
+        " Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 SogouMobileBrowser/5.22.8",
+    ),
     (
         "Chrome on a CUBOT X30",
         "Mozilla/5.0 (Linux; Android 10; CUBOT_X30) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0"
@@ -562,6 +580,45 @@ class Slot:
         self.values = tuple(dict.fromkeys(str(value) for value in values))
 
 
+class Digits:
+    """A run of MIN to MAX ASCII digits at one place of a fast-path family (a build number).
+
+    The fast-path regex takes any such run, so the family's strings are not
+    listed: botfilter_fastpath checks every literal with a digit against the
+    family symbolically, and the rest on ``samples``, which is sound for a
+    literal without digits (it cannot overlap a digit run).
+    """
+
+    def __init__(self, min_len, max_len):
+        self.min_len, self.max_len = min_len, max_len
+        # One sample: a literal without digits cannot overlap the run, so any
+        # sample decides for it; the literals with digits are checked apart.
+        self.samples = ("1234567890"[: max(min_len, min(max_len, 4))],)
+        self.values = self.samples
+
+
+class Choice:
+    """Alternatives at one place of a family, each a tuple of parts (str, Slot, Digits)."""
+
+    def __init__(self, *alternatives):
+        self.alternatives = tuple(tuple(alt) if isinstance(alt, (tuple, list)) else (alt,) for alt in alternatives)
+
+
+class Free:
+    """The device model of the device path with its edges: "; MODEL)" or "; MODEL; wv)".
+
+    MODEL is free text of CHARS, 1 to MAX_LEN of them. Not listed: nginx
+    captures this part and runs the merged patterns on it alone
+    (botfilter_device says why that is sound). The samples stand for it in
+    the skeleton check.
+    """
+
+    CHARS = "A-Za-z0-9 _.+/-"
+    MAX_LEN = 64
+    samples = ("; K)", "; K; wv)")
+    values = samples
+
+
 def _versions(majors, suffix):
     return Slot(f"{major}{suffix}" for major in majors)
 
@@ -571,17 +628,56 @@ def _optional(*parts):
     return Slot(("", *expand(parts)))
 
 
+def has_digits(parts):
+    """Whether a family has a Digits run (its strings are then sampled, not listed)."""
+    return any(
+        isinstance(part, Digits) or (isinstance(part, Choice) and any(has_digits(alt) for alt in part.alternatives))
+        for part in parts
+    )
+
+
+def variants(parts):
+    """The family with every Slot and Choice expanded and every Digits run and Free kept."""
+    found = [[]]
+    for part in parts:
+        if isinstance(part, (Digits, Free)):
+            found = [[*head, part] for head in found]
+        elif isinstance(part, Choice):
+            found = [[*head, *tail] for head in found for alt in part.alternatives for tail in variants(alt)]
+        else:
+            values = part.values if isinstance(part, Slot) else (part,)
+            found = [[*head, value] for head in found for value in values]
+    return found
+
+
 def expand(parts):
-    """Every string of a family, in order."""
+    """Every string of a family, in order (a Digits run or Free: its samples)."""
     strings = [""]
     for part in parts:
-        values = part.values if isinstance(part, Slot) else (part,)
+        if isinstance(part, Choice):
+            values = [text for alt in part.alternatives for text in expand(alt)]
+        else:
+            values = part.values if isinstance(part, (Slot, Digits, Free)) else (part,)
         strings = [head + value for head in strings for value in values]
     return strings
 
 
 _CHROMIUM = _versions(CHROMIUM_MAJORS, ".0.0.0")
 _FIREFOX = _versions((*FIREFOX_ESR_MAJORS, *FIREFOX_MAJORS), ".0")
+
+# A Chrome version as Chrome writes it, with or without the reduction
+# (MAJOR.0.BUILD.PATCH): 125.0.0.0, 39.0.2153.1464, 148.0.7778.166.
+_CHROME_ANY = ("/", Digits(2, 3), ".0.", Digits(1, 4), ".", Digits(1, 4))
+# iOS and iPadOS versions as Safari writes them: 17_5, 17_5_1, 26_6_0.
+_IOS_ANY = (Digits(2, 2), "_", Digits(1, 2), Slot(["", *(f"_{minor}" for minor in range(20))]))
+_IOS_DEVICES = Slot(["iPhone; CPU iPhone OS ", "iPad; CPU OS "])
+_IOS_WEBKIT = " like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+_IOS_TAIL = " Mobile/15E148 Safari/604.1"
+# The Android devices of browsers' device emulation (Chrome DevTools and the
+# automation tools built on it) and Chrome's reduced "K".
+_ANDROID_DEVICES = Slot(
+    ["5.0; SM-G900P Build/LRX21T", "6.0; Nexus 5 Build/MRA58N", "8.0; Pixel 2 Build/OPD3.170816.012", "10; K"]
+)
 
 FAST_PATH_FAMILIES = (
     (
@@ -631,6 +727,99 @@ FAST_PATH_FAMILIES = (
             " like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/",
             Slot(SAFARI_VERSIONS),
             " Mobile/15E148 Safari/604.1",
+        ),
+    ),
+    # The families below take any version (digit runs) rather than a window.
+    (
+        "Chrome, Edge and Opera on desktop, any version",
+        (
+            "Mozilla/5.0 (",
+            Slot([*_CHROME_PLATFORMS, "X11; CrOS x86_64 14541.0.0"]),
+            ") AppleWebKit/537.36 (KHTML, like Gecko) Chrome",
+            *_CHROME_ANY,
+            " Safari/537.36",
+            Choice(("",), (" Edg", *_CHROME_ANY), (" OPR", *_CHROME_ANY)),
+        ),
+    ),
+    (
+        "Chrome on Android and in device emulation, any version",
+        (
+            "Mozilla/5.0 (Linux; Android ",
+            _ANDROID_DEVICES,
+            ") AppleWebKit/537.36 (KHTML, like Gecko) Chrome",
+            *_CHROME_ANY,
+            Slot([" Mobile Safari/537.36", " Safari/537.36"]),
+        ),
+    ),
+    (
+        "Chrome in iPhone emulation, any version",
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS ",
+            Digits(1, 2),
+            "_",
+            Digits(1, 2),
+            " like Mac OS X) AppleWebKit/537.36 (KHTML, like Gecko) Chrome",
+            *_CHROME_ANY,
+            " Mobile Safari/537.36",
+        ),
+    ),
+    (
+        "Chrome on iPhone and iPad, any version",
+        ("Mozilla/5.0 (", _IOS_DEVICES, *_IOS_ANY, _IOS_WEBKIT, "CriOS", *_CHROME_ANY, _IOS_TAIL),
+    ),
+    (
+        "Google app on iPhone and iPad, any version",
+        (
+            "Mozilla/5.0 (",
+            _IOS_DEVICES,
+            *_IOS_ANY,
+            _IOS_WEBKIT,
+            "GSA/",
+            Digits(2, 3),
+            ".",
+            Digits(1, 2),
+            ".",
+            Digits(1, 10),
+            _IOS_TAIL,
+        ),
+    ),
+    (
+        "Safari on iPhone and iPad, any version",
+        (
+            "Mozilla/5.0 (",
+            _IOS_DEVICES,
+            *_IOS_ANY,
+            _IOS_WEBKIT,
+            "Version/",
+            Digits(2, 2),
+            ".",
+            Digits(1, 2),
+            Slot(["", *(f".{minor}" for minor in range(10))]),
+            _IOS_TAIL,
+            Slot(["", " Brave"]),
+        ),
+    ),
+)
+
+# The device path (botfilter_device): Android browsers, which name the
+# device model, in one family with the model as its only free part.
+_ANDROID_VERSION = (Digits(1, 2), Slot(["", ".0", ".1", ".0.1", ".1.1", ".1.2", ".0.0"]))
+DEVICE_FAMILY = (
+    "Device path: Chrome, Samsung Internet, Edge and WebView on Android",
+    (
+        "Mozilla/5.0 (Linux; Android ",
+        *_ANDROID_VERSION,
+        Free(),
+        " AppleWebKit/537.36 (KHTML, like Gecko) ",
+        Choice(
+            ("Chrome", *_CHROME_ANY),
+            ("SamsungBrowser/", Digits(1, 2), ".", Digits(1, 2), " Chrome", *_CHROME_ANY),
+            ("Version/4.0 Chrome", *_CHROME_ANY),
+        ),
+        Choice(
+            (" Mobile Safari/537.36",),
+            (" Safari/537.36",),
+            (" Mobile Safari/537.36 EdgA/", Digits(2, 3), ".0.", Digits(1, 4), ".", Digits(1, 4)),
         ),
     ),
 )

@@ -10,6 +10,9 @@ Also here: the checks of probe paths, exempt paths and reserved locations.
 
 from __future__ import annotations
 
+import re
+
+from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter_catalog as catalog
 from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter_data as data
 from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter_dialect import (
     BotFilterError,
@@ -70,10 +73,21 @@ def builtin_rows(policy=PRIVATE):
     """The built-in ``(name, pattern, regex, category)`` rows a policy drops."""
     if policy not in POLICIES:
         raise BotFilterError(f"policy must be one of {', '.join(POLICIES)}, not {policy!r}")
-    rows = list(getattr(data, "CATALOG_PATTERNS", data.BUILTIN_PATTERNS))
+    rows = list(catalog.CATALOG) + list(data.PROJECT_PATTERNS)
     if policy == PUBLIC:
         return [row for row in rows if row[3] in PUBLIC_DROPS]
-    return rows + [(name, pattern, regex, GENERIC) for name, pattern, regex in getattr(data, "GENERIC_MARKERS", ())]
+    return rows + [
+        (name, pattern, regex, data.MARKER_CATEGORIES.get(name, GENERIC))
+        for name, pattern, regex in data.GENERIC_MARKERS
+    ]
+
+
+def is_marker(entry):
+    """Whether ``entry`` is one of the generic markers (they match anywhere in a user agent)."""
+    return entry.source == BUILTIN and entry.name in _MARKER_NAMES
+
+
+_MARKER_NAMES = frozenset(name for name, _pattern, _regex in data.GENERIC_MARKERS)
 
 
 def builtin_entries(policy=PRIVATE):
@@ -137,19 +151,75 @@ def dedupe(entries):
     return [by_key[key] for key in order], duplicates
 
 
+# A literal behind a negative lookbehind of literal text, like the generic
+# marker (?<!cu)bot (bot, but not the CUBOT phones).
+_GUARDED = re.compile(r"^\(\?<!([A-Za-z0-9 ._/-]+)\)([A-Za-z0-9 ._/-]+)$")
+
+
+def _guarded_covers(outer, inner_literal):
+    """True if ``outer``, a guarded literal, matches inside ``inner_literal`` whatever surrounds it.
+
+    The lookbehind then only looks at characters of the literal itself, or
+    the characters of the literal it does look at already differ from the
+    guard (``(?<!cu)bot`` in ``dbot``: "d" is not the "u" of "cu").
+    """
+    found = _GUARDED.match(outer.pattern) if outer.regex else None
+    if found is None:
+        return False
+    guard = found.group(1).lower()
+    for match in outer.parsed.compiled.finditer(inner_literal):
+        seen = match.start()
+        if seen >= len(guard) or (seen and guard[len(guard) - seen :] != inner_literal[:seen].lower()):
+            return True
+    return False
+
+
+# Where a built-in name may start (botfilter.TOKEN_START): the start of the
+# user agent or after one of these characters.
+TOKEN_CHARS = " ()[];,+/_.:=~'\"-"
+
+
+def at_word_start(entry):
+    """Whether ``entry`` matches at the start of a word only: the built-in names, not the generic markers."""
+    return entry.source == BUILTIN and not is_marker(entry)
+
+
+def _starts(outer, text):
+    """Where ``outer`` (a literal or a regex without assertions) matches in ``text``."""
+    if outer.parsed.literal is not None:
+        return [index for index in range(len(text)) if text.startswith(outer.parsed.literal, index)]
+    return [match.start() for match in outer.parsed.compiled.finditer(text)]
+
+
+def _found_in(outer, text, inner):
+    """True if ``outer`` matches inside ``text`` (a literal ``inner`` always holds) wherever ``text`` is.
+
+    An outer that matches at word starts only must find a word start inside
+    ``text``, or at its start when ``inner`` also matches at word starts only.
+    """
+    for start in _starts(outer, text):
+        if not at_word_start(outer):
+            return True
+        if (start and text[start - 1] in TOKEN_CHARS) or (not start and at_word_start(inner)):
+            return True
+    return False
+
+
 def _covers(outer, inner):
     """True if every user agent ``inner`` matches is matched by ``outer``."""
     inner_literal = inner.parsed.literal
     outer_literal = outer.parsed.literal
     if inner_literal is not None:
         if outer_literal is not None:
-            return outer_literal in inner_literal
+            return _found_in(outer, inner_literal, inner)
+        if _guarded_covers(outer, inner_literal):
+            return True
         # Without anchors, \b or lookarounds a regex matching inside the
         # literal matches inside any user agent containing it.
-        return not outer.parsed.assertions and outer.parsed.compiled.search(inner_literal) is not None
+        return not outer.parsed.assertions and _found_in(outer, inner_literal, inner)
     if outer_literal is not None:
-        return all(outer_literal in prefix for _anchored, prefix, _tail in inner.parsed.branches)
-    return False
+        return all(_found_in(outer, prefix, inner) for _anchored, prefix, _tail in inner.parsed.branches)
+    return all(prefix and _guarded_covers(outer, prefix) for _anchored, prefix, _tail in inner.parsed.branches)
 
 
 def _dominates(outer, inner):
@@ -170,7 +240,11 @@ def find_shadowed(entries):
         if entry.parsed.literal is not None:
             literals.setdefault(entry.parsed.literal, entry)
     lengths = sorted({len(text) for text in literals})
-    free_regexes = [e for e in entries if e.parsed.literal is None and not e.parsed.assertions]
+    free_regexes = [
+        e
+        for e in entries
+        if e.parsed.literal is None and (not e.parsed.assertions or (e.regex and _GUARDED.match(e.pattern)))
+    ]
     shadowed, gone = [], set()
     for entry in entries:
         texts = (
@@ -185,7 +259,7 @@ def find_shadowed(entries):
                     other = literals.get(text[start : start + length])
                     if other is not None:
                         candidates.append(other)
-        if entry.parsed.literal is not None:
+        if entry.parsed.literal is not None or all(prefix for _a, prefix, _t in entry.parsed.branches):
             candidates.extend(free_regexes)
         for other in candidates:
             if other is entry or id(other) in gone:

@@ -72,25 +72,88 @@ def set_regex(strings):
 
 def family_regex(parts):
     """PCRE text matching exactly the strings ``data.expand(parts)`` lists."""
-    return "".join(set_regex(part.values) if isinstance(part, data.Slot) else escape_literal(part) for part in parts)
+    return "".join(_part_regex(part) for part in parts)
+
+
+DEVICE = "aiguard_bot_device"
+
+
+def _part_regex(part):
+    if isinstance(part, data.Choice):
+        return "(?:" + "|".join(family_regex(alt) for alt in part.alternatives) + ")"
+    if isinstance(part, data.Free):
+        return f"(?<{DEVICE}>; [{part.CHARS}]{{1,{part.MAX_LEN}}}(?:; wv)?\\))"
+    if isinstance(part, data.Digits):
+        return "[0-9]" + ("" if part.min_len == part.max_len == 1 else f"{{{part.min_len},{part.max_len}}}")
+    if isinstance(part, data.Slot):
+        return set_regex(part.values)
+    return escape_literal(part)
+
+
+def can_contain(variant, literal):
+    """Whether some string of ``variant`` (str and Digits parts) contains ``literal``, case-insensitively.
+
+    An NFA over the variant's characters, a digit run being MIN required and
+    MAX - MIN optional digit positions; the literal may start anywhere.
+    """
+    tokens = []  # (char or None for a digit, optional)
+    for part in variant:
+        if isinstance(part, data.Digits):
+            tokens += [(None, index >= part.min_len) for index in range(part.max_len)]
+        else:
+            tokens += [(char.lower(), False) for char in part]
+
+    def closure(states):
+        out, todo = set(states), list(states)
+        while todo:
+            state = todo.pop()
+            if state < len(tokens) and tokens[state][1] and state + 1 not in out:
+                out.add(state + 1)
+                todo.append(state + 1)
+        return out
+
+    states = closure(range(len(tokens) + 1))
+    for char in literal.lower():
+        states = closure(
+            {
+                state + 1
+                for state in states
+                if state < len(tokens) and (tokens[state][0] == char if tokens[state][0] else char.isdigit())
+            }
+        )
+        if not states:
+            return False
+    return True
 
 
 _FAST_PATH_HITS = {}
 
 
-def _fast_path_hit(ua_parts, label, parts, match):
+def _fast_path_hit(ua_parts, label, parts, match, digit_literals=()):
     """The first string of a fast-path family that the merged patterns do not allow, or None.
 
     Listing a family takes a few thousand regex searches; the answer only
-    depends on the merged regexes, so it is remembered for them.
+    depends on the merged regexes, so it is remembered for them. A family
+    with Digits runs is checked on its samples, and every literal with a
+    digit (``digit_literals``, the literal prefixes of the patterns) is
+    checked against it symbolically: a literal without digits cannot overlap
+    a digit run, so the samples decide for it.
     """
-    key = (ua_parts, label)
+    key = (ua_parts, label, tuple(digit_literals))
     if key not in _FAST_PATH_HITS:
-        _FAST_PATH_HITS[key] = next((agent for agent in data.expand(parts) if match(agent) != ALLOW), None)
+        hit = next((agent for agent in data.expand(parts) if match(agent) != ALLOW), None)
+        if hit is None and data.has_digits(parts):
+            for variant in data.variants(parts):
+                literal = next((text for text in digit_literals if can_contain(variant, text)), None)
+                if literal is not None:
+                    form = "".join(p if isinstance(p, str) else "<digits>" for p in variant)
+                    hit = f"one of the form {form} may contain {literal!r}"
+                    break
+        _FAST_PATH_HITS[key] = hit
     return _FAST_PATH_HITS[key]
 
 
-def fast_path(ua_parts, match, limit=MAX_PARAMETER):
+def fast_path(ua_parts, match, limit=MAX_PARAMETER, digit_literals=()):
     """The fast path over the merged user-agent regexes ``ua_parts``.
 
     ``match`` classifies a user agent by those regexes (block, limit or
@@ -103,7 +166,7 @@ def fast_path(ua_parts, match, limit=MAX_PARAMETER):
     """
     families, dropped, strings = [], [], 0
     for label, parts in data.FAST_PATH_FAMILIES:
-        hit = _fast_path_hit(tuple(ua_parts), label, parts, match)
+        hit = _fast_path_hit(tuple(ua_parts), label, parts, match, digit_literals)
         if hit is None:
             families.append((label, family_regex(parts)))
             strings += len(data.expand(parts))

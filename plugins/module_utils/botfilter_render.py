@@ -16,7 +16,10 @@ import re
 import tempfile
 
 from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter_dialect import BotFilterError
-from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter_pack import nginx_string, regex_parameter
+from ansible_collections.aiguard.hardening.plugins.module_utils.botfilter_pack import (
+    nginx_string,
+    regex_parameter,
+)
 
 VAR_BLOCK = "$aiguard_bot_block"
 VAR_LIMIT_KEY = "$aiguard_bot_limit_key"
@@ -32,37 +35,23 @@ def _header(flt, what, others):
     return [*lines, ""]
 
 
-CAPTURE = "aiguard_bot_match"
 VAR_DROP = "$aiguard_bot_drop"
 VAR_CLASS = "$aiguard_bot_class"
 
 
-def class_map_lines(entries):
-    """The lazy map from the matched text to the category of the pattern that matched it.
+def class_map_lines(regexes):
+    """The lazy map from the user agent to the category of a pattern that matches it.
 
     Evaluated only for a dropped request, when the server include writes the
-    reason into $aiguard_bot_drop. nginx lowercases the value and the exact
-    keys, so a literal is one hash key; a regex is an anchored regex key.
+    reason into $aiguard_bot_drop: its cost does not matter, so it holds every
+    pattern, shadowed ones too, and tries the most telling category first.
     """
-    exact, regexes = {}, []
-    for entry in entries:
-        if entry.category == "user":
-            continue  # the default
-        # A key must fit nginx's default map_hash_bucket_size (64 bytes with its header).
-        if entry.parsed.literal is not None and len(entry.parsed.literal) <= 40:
-            exact.setdefault(entry.parsed.literal, entry.category)
-        else:
-            regexes.append((entry.parsed.pcre, entry.category))
-    lines = [
-        f"map ${CAPTURE} {VAR_CLASS} {{",
-        "    default user;",
-    ]
-    lines += [f"    {nginx_string(key)} {category};" for key, category in sorted(exact.items())]
-    lines += [f"    {regex_parameter('^(?:' + text + ')$')} {category};" for text, category in regexes]
+    lines = [f"map $http_user_agent {VAR_CLASS} {{", "    default user;"]
+    lines += [f"    {regex_parameter(text)} {category};" for category, text in regexes]
     return [*lines, "}"]
 
 
-def render_http(flt, limit_rate="30r/m", snippet_dest=None, server_snippet_dest=None, class_entries=None):
+def render_http(flt, limit_rate="30r/m", snippet_dest=None, server_snippet_dest=None, class_regexes=()):
     """The http-level include: the class map and the zone of rate-limited user agents."""
     if not _RATE.match(str(limit_rate)):
         raise BotFilterError(f"limit_rate must be a request rate such as 30r/m or 5r/s, not {limit_rate!r}")
@@ -73,9 +62,9 @@ def render_http(flt, limit_rate="30r/m", snippet_dest=None, server_snippet_dest=
         + ([f"{snippet_dest} in every location to filter"] if snippet_dest else []),
     )
     lines += [
-        f"# {VAR_CLASS}: the category of the pattern whose text the server include matched",
-        f"# (${CAPTURE}); only looked at when a request is dropped, for {VAR_DROP}.",
-        *class_map_lines(class_entries if class_entries is not None else flt.active),
+        f"# {VAR_CLASS}: the category of a pattern the user agent matches, the most telling first;",
+        f"# only looked at when a request is dropped, for {VAR_DROP}.",
+        *class_map_lines(class_regexes),
         "",
     ]
     if flt.counts["limit"]:
@@ -88,9 +77,12 @@ def render_http(flt, limit_rate="30r/m", snippet_dest=None, server_snippet_dest=
     return "\n".join(lines)
 
 
-def _ua_if(text, what):
+VAR_SUBJECT = "$aiguard_bot_subject"
+
+
+def _ua_if(text, what, subject="$http_user_agent"):
     return [
-        f"if ($http_user_agent ~* {nginx_string('(?<' + CAPTURE + '>' + text + ')')}) {{",
+        f"if ({subject} ~* {nginx_string(text)}) {{",
         f"    {what}",
         "}",
     ]
@@ -130,6 +122,17 @@ def render_server(flt, block_status=444, dest=None, snippet_dest=None, return_on
             "    break;",
             "}",
         ]
+    subject = "$http_user_agent"
+    if flt.device_path:
+        subject = VAR_SUBJECT
+        lines += [
+            "# Device path: an Android browser's exact shape around its device model; the",
+            "# patterns then run on the model alone (botfilter_device says why that is the same).",
+            f"set {VAR_SUBJECT} $http_user_agent;",
+            f"if ($http_user_agent ~ {nginx_string(flt.device_path)}) {{",
+            f"    set {VAR_SUBJECT} $aiguard_bot_device;",
+            "}",
+        ]
     lines += [
         "# No user agent at all.",
         'if ($http_user_agent = "") {',
@@ -139,15 +142,21 @@ def render_server(flt, block_status=444, dest=None, snippet_dest=None, return_on
     ]
     for text, action in flt.ua_parts:
         if action == "block":
+            lines += _ua_if(text, f"set {VAR_DROP} ua:{VAR_CLASS};", subject)
+    if flt.edge_parts:
+        lines.append("# Patterns that could match across the edges of a device model: on the whole user agent.")
+    for text, action in flt.edge_parts:
+        if action == "block":
             lines += _ua_if(text, f"set {VAR_DROP} ua:{VAR_CLASS};")
     lines.append("# Scanner probe paths anywhere in the normalized path, any case.")
     for text in flt.probe_parts:
         lines += [f"if ($uri ~* {nginx_string(text)}) {{", f"    set {VAR_DROP} probe;", "}"]
-    limit_parts = [text for text, action in flt.ua_parts if action == "limit"]
+    limit_parts = [(text, subject) for text, action in flt.ua_parts if action == "limit"]
+    limit_parts += [(text, "$http_user_agent") for text, action in flt.edge_parts if action == "limit"]
     if limit_parts:
         lines.append("# User agents to rate-limit per client address (the location include applies it).")
-        for text in limit_parts:
-            lines += _ua_if(text, f"set {VAR_LIMIT_KEY} $binary_remote_addr;")
+        for text, on in limit_parts:
+            lines += _ua_if(text, f"set {VAR_LIMIT_KEY} $binary_remote_addr;", on)
     if return_on_drop:
         lines += [f"# Dropped requests get {status}.", f"if ({VAR_DROP}) {{", f"    return {block_status};", "}"]
     else:

@@ -36,12 +36,16 @@ description:
     case cheap and the open paths open. A request whose User-Agent is in the fast path, or whose path is one of
     O(exempt_paths), is only dropped when nginx picks a probe location for it, that is a probe path at the start of
     its path, matched case-sensitively, unless a longer or exact location of the server takes the request.
-  - Patterns match case-insensitively anywhere in the User-Agent. A literal pattern matches as a substring, so
-    V(Googlebot) also matches C(Googlebot-Image/1.0).
-  - The cost of a request does not grow with the number of patterns. A request from a current browser (Chrome, Edge,
-    Firefox and Safari over a window of versions) costs one anchored regex and nothing else (see O(fast_path)); any
-    other user agent is matched against a few merged regexes in which the literals are factored into a trie, instead
-    of one regex per bot.
+  - Patterns match case-insensitively. A literal pattern matches as a substring, so V(Googlebot) also matches
+    C(Googlebot-Image/1.0). O(patterns) and the generic markers match anywhere in the User-Agent; the names of the
+    built-in lists match at the start of a word (the start of the User-Agent, or after a space or one of
+    C(()[];,+/_.:='"-~)), which keeps them out of unrelated words and lets nginx skip most positions cheaply.
+  - The cost of a request does not grow with the number of patterns. A request from a common browser costs one
+    anchored regex and nothing else (see O(fast_path)). An Android browser (Chrome, Samsung Internet, Edge, WebView)
+    with any device model takes the device path, one more anchored regex, after which the merged patterns run on its
+    device model alone, a dozen characters instead of the whole User-Agent; the module checks when it compiles that
+    this gives the same verdict. Any other user agent is matched against a few merged regexes in which the literals
+    are factored into a trie, instead of one regex per bot.
   - Fails, naming the pattern and the browser, if a pattern matches the User-Agent of a current mainstream browser
     (Chrome, Edge, Firefox, Safari, Opera and Samsung Internet, desktop and mobile), unless O(allow_browser_matches).
   - Warns about duplicate patterns and about patterns shadowed by another one (RV(duplicates), RV(shadowed)).
@@ -194,12 +198,16 @@ options:
     default: false
   fast_path:
     description:
-      - Match the User-Agent against the exact shapes of the commonest current browsers first, with one anchored regex
-        in O(server_snippet_dest), and skip the maps for those requests. The shapes are families with a window of
+      - Match the User-Agent against the exact shapes of the commonest browsers first, with one anchored regex in the
+        server includes, and skip the patterns for those requests. The shapes are families, some with a window of
         versions (Chrome and Edge on Windows, macOS, Linux and Android; Firefox on Windows, macOS and Linux; Safari on
-        macOS and iPhone); every user agent a family accepts is listed and checked against the patterns, and a family
-        with a match is left out (RV(fast_path_dropped)), so the fast path never changes a verdict.
-      - Without it every request goes through the maps, whose first step lowercases and hashes the whole User-Agent.
+        macOS and iPhone), some with any version (digit runs; Chrome, Edge and Opera on desktop, Chrome in Android and
+        iPhone device emulation, Chrome, the Google app and Safari on iPhone and iPad). Every user agent a family of
+        the first kind accepts is listed and checked against the patterns; for the second kind each literal with a
+        digit is checked against the family symbolically and the rest on samples. A family with a match is left out
+        (RV(fast_path_dropped)), so the fast path never changes a verdict. The same option turns the device path on
+        (see the description), checked the same way.
+      - Without it every request goes through all the patterns.
     type: bool
     default: true
   mode:
@@ -416,6 +424,11 @@ shadowed:
       description: The name of the pattern that covers it.
       type: str
       sample: any bot
+    shadowed_by_source:
+      description: V(builtin) or V(user), the source of that pattern. Only shadowing that involves O(patterns) is warned
+        about; built-in names covered by the generic markers are expected.
+      type: str
+      sample: builtin
     message:
       description: The same, for humans; also given as a warning.
       type: str
@@ -524,11 +537,7 @@ def main() -> None:
             msg=f"server_snippets: give a path for one or more of the policies {', '.join(POLICIES)}"
             + (f"; {', '.join(map(repr, unknown))} is not a policy" if unknown else "")
         )
-    bad = [
-        policy
-        for policy, path in snippets.items()
-        if not isinstance(path, str) or not os.path.isabs(os.path.expanduser(path))
-    ]
+    bad = [policy for policy, path in snippets.items() if not isinstance(path, str) or not os.path.isabs(path)]
     if bad:
         module.fail_json(msg=f"server_snippets.{bad[0]}: give an absolute path, not {snippets[bad[0]]!r}")
     policies = [policy for policy in POLICIES if policy in snippets]
@@ -537,7 +546,7 @@ def main() -> None:
         *(("server_snippet_dest",) if single else (f"server_snippets.{policy}" for policy in policies)),
         "snippet_dest",
     ]
-    files = [p["dest"], *(os.path.expanduser(str(snippets[policy])) for policy in policies), p["snippet_dest"]]
+    files = [p["dest"], *(snippets[policy] for policy in policies), p["snippet_dest"]]
     real = [os.path.realpath(path) for path in files]
     for first, first_path in enumerate(real):
         for second in range(first + 1, len(real)):
@@ -563,7 +572,7 @@ def main() -> None:
         ]
         flt = filters[0]
         # The category map covers the patterns of every policy written.
-        class_entries = list({id(entry): entry for one in filters for entry in one.active}.values())
+        class_entries = list({id(entry): entry for one in filters for entry in one.entries}.values())
         # Each file names the others by base name only: the same filter
         # written to another directory must give the same bytes.
         base = [os.path.basename(path) for path in files]
@@ -596,6 +605,7 @@ def main() -> None:
                 source=e.source,
                 action=e.action,
                 shadowed_by=by.name,
+                shadowed_by_source=by.source,
                 message=shadow_message(e, by),
             )
             for e, by in flt.shadowed
@@ -616,11 +626,14 @@ def main() -> None:
             + ". Narrow or allow the pattern, or set allow_browser_matches: true.",
             **result,
         )
+    # Built-in patterns shadowed by built-in ones (names covered by a generic
+    # marker) are expected and only counted; what involves the user's
+    # patterns is warned about.
     for message in (
         matches
-        + [d["message"] for d in result["duplicates"]]
-        + [s["message"] for s in result["shadowed"]]
-        + [d["message"] for d in flt.fast_path_dropped]
+        + [d["message"] for d in result["duplicates"] if d["source"] == "user"]
+        + [s["message"] for s in result["shadowed"] if s["source"] == "user" or s["shadowed_by_source"] == "user"]
+        + [d["message"] for one in filters for d in one.fast_path_dropped]
     ):
         module.warn(message)
     for item in flt.unmatched_allow:

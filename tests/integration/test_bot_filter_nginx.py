@@ -145,7 +145,10 @@ def module_output(tmp_path_factory):
         ),
         snippet_dest=str(out / "snippets" / "aiguard-bots.conf"),
         patterns=[
+            # Shadowed in private: the generic markers 'bot' and '://' block bingbot whatever its limit.
             dict(name="bingbot", pattern="bingbot", action="limit"),
+            # A rate-limited user agent no built-in name or generic marker matches.
+            dict(name="watcher", pattern="AcmeWatcher", action="limit"),
             dict(name="quoted", pattern='say "hi" \\ back'),
             dict(name="version", pattern=r"EvilScraper/\d+\.\d+", regex=True),
             dict(name="anchored", pattern=r"^(?:Fetcher|Grabber)/", regex=True),
@@ -295,8 +298,12 @@ def test_nginx_agrees_with_classify(running, module_output, release):
         "/.well-known/acme-challenge",
         "/echo/.env",
     ]
-    requests = [(path, agent) for agent in agents for path in (["/"] if agent in crawler_instances() else paths)]
-    requests = [(p, a) for p, a in requests if not (a and "bingbot" in a.lower())]  # rate-limited: see below
+    # The real browsers of browsers.json (most in the fast path now), on "/" only.
+    npm = json.loads((ROOT / "tests" / "unit" / "data" / "botfilter" / "browsers.json").read_text())["user_agents"]
+    once = set(crawler_instances()) | set(npm)
+    agents += [agent for agent in npm if agent not in agents]
+    requests = [(path, agent) for agent in agents for path in (["/"] if agent in once else paths)]
+    requests = [(p, a) for p, a in requests if flt.classify(a, "/") != "limit"]  # rate-limited: see below
     results = send(running[release], requests)
     assert len(results) == len(requests)
     mismatches = []
@@ -313,12 +320,16 @@ def test_nginx_agrees_with_classify(running, module_output, release):
 
 
 @pytest.mark.parametrize("release", list(IMAGES))
-def test_rate_limit_captures_and_acme(running, release):
+def test_rate_limit_captures_and_acme(running, module_output, release):
     if release not in running:
         pytest.skip(f"image {IMAGES[release]} is missing")
-    bing = (
+    flt = module_output[1]
+    bing = "Mozilla/5.0 (compatible; AcmeWatcher/2.0)"
+    assert flt.classify(bing, "/") == "limit" and flt.classify(bing, "/.env") == "block"
+    bingbot = (
         "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"
     )
+    assert flt.classify(bingbot, "/") == "block"  # the generic markers
     browser = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:145.0) Gecko/20100101 Firefox/145.0"
     samsung = (
         "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/29.0"
@@ -338,6 +349,7 @@ def test_rate_limit_captures_and_acme(running, release):
             ("/echo/world", browser),
             (ACME + "token", "curl/8.5.0"),  # an exempt path, in a location without the location-level include
             (ACME + "token", None),
+            ("/", bingbot),
         ],
     )
     assert [status for status, _body in results[:5]] == [200, 200, 200, 429, 429]
@@ -348,6 +360,7 @@ def test_rate_limit_captures_and_acme(running, release):
         (200, "echo world\n"),
         (200, "acme\n"),
         (200, "acme\n"),
+        ("closed", ""),
     ]
 
 
@@ -395,7 +408,8 @@ def test_public_policy(running, module_output, release):
     cases = [
         ("/", googlebot),
         ("/", gptbot),
-        ("/", "curl/8.5.0"),
+        ("/", "curl/8.5.0"),  # "library" in the catalog: the public policy lets it in
+        ("/", "Mozilla/5.0 zgrab/0.x"),  # a scanner
         ("/", "Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)"),
         ("/", ""),
         ("/x/.env", googlebot),
@@ -404,6 +418,6 @@ def test_public_policy(running, module_output, release):
     results = send(running[release], cases, port=PUBLIC_PORT)
     got = [verdict(*result) for result in results]
     assert got == [public.classify(agent, path) for path, agent in cases]
-    assert got == ["allow", "block", "block", "allow", "block", "block", "block"]
+    assert got == ["allow", "block", "allow", "block", "allow", "block", "block", "block"]
     # The private server drops the search engine.
     assert [verdict(*result) for result in send(running[release], cases[:1])] == ["block"] == [flt.classify(googlebot)]

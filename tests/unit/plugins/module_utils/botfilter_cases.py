@@ -76,11 +76,18 @@ BOT_AGENTS = [
 GPTBOT = BOT_AGENTS[0]
 BINGBOT = BOT_AGENTS[11]
 
+# A real browser the catalog blocks: its name 'Sogou' (search) starts a word of it.
+SOGOU_BROWSER = (
+    "Mozilla/5.0 (Linux; Android 13; V2227A Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko)"
+    " Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 SogouMobileBrowser/5.22.8"
+)
+# A real browser in the "any version" Chrome family (it was outside the old window).
+CHROME_109 = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/109.0.0.0 Safari/537.36"
+)
+
 # Real user agents that are neither bots nor in the fast path.
 OTHER_HUMANS = [
-    "Mozilla/5.0 (Linux; Android 13; V2227A Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko)"
-    " Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 SogouMobileBrowser/5.22.8",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/109.0.0.0 Safari/537.36",
     "Mozilla/5.0 (X11; Linux x86_64; rv:102.0) Gecko/20100101 Firefox/102.0",
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
     " Vivaldi/7.6.3797.63",
@@ -97,6 +104,57 @@ SHARED_PATTERNS += [
 CRAWLER_AGENTS = [agent for item in CRAWLERS for agent in item["instances"]]
 
 
+BROWSER_FILE = json.loads((Path(__file__).resolve().parents[2] / "data" / "botfilter" / "browsers.json").read_text())
+NPM_BROWSERS = BROWSER_FILE["user_agents"]
+
+# Where a built-in name may start, spelled out apart from botfilter.TOKEN_START.
+TOKEN_START_CHARS = " ()[];,+/_.:='\"-~"
+
+
+def part_regex(part):
+    """A family part as a regex, built here from the data (not by botfilter_fastpath)."""
+    if isinstance(part, data.Digits):
+        return f"[0-9]{{{part.min_len},{part.max_len}}}"
+    if isinstance(part, data.Slot):
+        return "(?:" + "|".join(re.escape(value) for value in part.values) + ")"
+    if isinstance(part, data.Choice):
+        return "(?:" + "|".join("".join(map(part_regex, alt)) for alt in part.alternatives) + ")"
+    if isinstance(part, data.Free):
+        return "(?:; [" + part.CHARS + "]{1," + str(part.MAX_LEN) + "}(?:; wv)?\\))"
+    return re.escape(part)
+
+
+@functools.cache
+def family_matcher(label):
+    """fullmatch of the strings of a fast-path family, digit runs of any allowed length included."""
+    return re.compile("".join(part_regex(part) for part in FAMILIES[label]), re.ASCII).fullmatch
+
+
+def in_family(label, agent):
+    return agent is not None and family_matcher(label)(agent) is not None
+
+
+class FastSet:
+    """The user agents of the families a filter kept, as a set for ``reference``: listed and digit runs."""
+
+    def __init__(self, flt):
+        self.labels = [label for label, _regex in flt.fast_path_families]
+
+    def __bool__(self):
+        return bool(self.labels)
+
+    def __contains__(self, agent):
+        return any(in_family(label, agent) for label in self.labels)
+
+
+# The generic markers match anywhere; every other built-in name at the start of a word.
+MARKER_NAMES = frozenset(name for name, _pattern, _regex in data.GENERIC_MARKERS)
+
+
+def token_started(text, start):
+    return start == 0 or text[start - 1] in TOKEN_START_CHARS
+
+
 @functools.cache
 def family_set(label):
     """The user agents of a fast-path family, listed from the data."""
@@ -106,7 +164,9 @@ def family_set(label):
 
 
 def fast_path_strings(flt):
-    """Every user agent of the families ``flt`` kept, listed from the data, not from its regex."""
+    """Every user agent of the families ``flt`` kept, listed from the data, not from its regex.
+
+    A family with Digits runs gives its samples (the runs are checked by can_contain)."""
     return frozenset().union(*(family_set(label) for label, _regex in flt.fast_path_families))
 
 
@@ -135,11 +195,49 @@ def first_match(patterns, agents, step=1):
     return None
 
 
+class _Reference:
+    """The user-agent actions of ``entries``, one pattern at a time; built-in names at the start of a word."""
+
+    def __init__(self, entries):
+        self.literals, self.regexes = [], []
+        for entry in entries:
+            at_token = entry.get("source") == "builtin" and entry["name"] not in MARKER_NAMES
+            action = entry.get("action", BLOCK)
+            if entry.get("regex") and set(entry["pattern"]) & REGEX_META:
+                text = entry["pattern"]
+                if at_token:
+                    text = "(?:^|(?<=[" + re.escape(TOKEN_START_CHARS) + "]))(?:" + text + ")"
+                self.regexes.append((re.compile(text, FLAGS), action))
+            else:
+                self.literals.append((entry["pattern"].lower(), at_token, action))
+        self.cache = {}
+
+    def actions(self, user_agent):
+        if user_agent not in self.cache:
+            lowered, found = user_agent.lower(), set()
+            for literal, at_token, action in self.literals:
+                start = lowered.find(literal)
+                while start >= 0 and at_token and not token_started(lowered, start):
+                    start = lowered.find(literal, start + 1)
+                if start >= 0:
+                    found.add(action)
+            for regex, action in self.regexes:
+                if action not in found and regex.search(user_agent):
+                    found.add(action)
+            self.cache[user_agent] = found
+        return self.cache[user_agent]
+
+
+_REFERENCES = {}
+
+
 def reference(entries, probe_paths, user_agent, uri, fast=(), exempt=(), locations=None):
     """The semantics, spelled out one pattern at a time from the raw inputs.
 
     ``fast`` is the set of user agents in the fast path, ``exempt`` the exempt
     paths, ``locations`` the probe paths with a prefix location (default: all).
+    Built-in names (source builtin, category not generic) match at the start
+    of the user agent or after one of TOKEN_START_CHARS only.
     """
     locations = probe_paths if locations is None else locations
     if user_agent and user_agent in fast:
@@ -148,11 +246,11 @@ def reference(entries, probe_paths, user_agent, uri, fast=(), exempt=(), locatio
         return ALLOW
     if not user_agent:
         return BLOCK
-    actions = set()
-    for entry in entries:
-        regex = entry["pattern"] if entry.get("regex") else re.escape(entry["pattern"])
-        if re.search(regex, user_agent, FLAGS):
-            actions.add(entry.get("action", BLOCK))
+    key = repr(entries)
+    if key not in _REFERENCES:
+        _REFERENCES.clear()
+        _REFERENCES[key] = _Reference(entries)
+    actions = _REFERENCES[key].actions(user_agent)
     if BLOCK in actions or any(path.lower() in uri.lower() for path in probe_paths):
         return BLOCK
     return LIMIT if LIMIT in actions else ALLOW

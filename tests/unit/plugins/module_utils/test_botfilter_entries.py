@@ -7,9 +7,10 @@ list, allow, duplicates, shadowing and patterns that match real browsers."""
 from __future__ import annotations
 
 import pytest
-from botfilter_cases import ACME, BOT_AGENTS, BROWSERS, reference
+from botfilter_cases import ACME, BOT_AGENTS, BROWSERS, MARKER_NAMES, reference, token_started
 
 from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter as bf
+from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter_catalog as catalog
 from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter_data as data
 from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter_dialect as dialect
 from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter_entries as entries
@@ -65,35 +66,71 @@ def test_exempt_and_reserved_paths_are_kept_as_given():
 # Built-in list, allow, duplicates, shadowing.
 
 
+# The one duplicate of the built-in list: the generic marker and the catalog's Java (both 'java/').
+BUILTIN_DUPLICATES = [("generic-java", "Java")]
+
+
 def test_builtin_list_is_clean(default_filter):
-    names = [name.lower() for name, _pattern, _regex, _category in data.BUILTIN_PATTERNS]
+    rows = entries.builtin_rows()
+    names = [name.lower() for name, _pattern, _regex, _category in rows]
     assert len(names) == len(set(names))
-    assert default_filter.duplicates == []
-    assert default_filter.shadowed == []
+    assert [(d["name"], d["duplicate_of"]) for d in default_filter.duplicates] == BUILTIN_DUPLICATES
+    # Shadowed names: by a generic marker, or by a shorter catalog name that starts them
+    # at a word start (both match at the start of a word only).
+    assert len(default_filter.shadowed) > 500
+    glued = []
+    for entry, by in default_filter.shadowed:
+        assert entry.source == by.source == "builtin", (entry.name, by.name)
+        if by.name not in MARKER_NAMES and by.parsed.literal is not None and entry.parsed.literal is not None:
+            inner, outer = entry.parsed.literal.lower(), by.parsed.literal.lower()
+            if not any(inner.startswith(outer, s) and token_started(inner, s) for s in range(len(inner))):
+                glued.append((entry.name, by.name))
+    # A built-in name covers an entry only where it starts a word in it (SentryUptimeBot: only the markers do).
+    assert glued == []
     assert entries.browser_matches(default_filter.entries) == []
     assert len(default_filter.probe_paths) == len(data.BUILTIN_PROBE_PATHS)
     counts = default_filter.counts
-    assert counts["patterns"] == counts["builtin"] == len(data.BUILTIN_PATTERNS)
-    assert counts["regex_parts"] == len(default_filter.ua_parts) >= 1
-    assert "google-extended" not in names and "applebot-extended" not in names
+    assert counts["patterns"] == counts["builtin"] == len(rows) - len(BUILTIN_DUPLICATES)
+    assert counts["regex_parts"] == len(default_filter.ua_parts) + len(default_filter.edge_parts) >= 1
+    # The catalog keeps ai.robots.txt's robots.txt-only tokens (Google-Extended, Applebot-Extended): harmless.
+    # public: the catalog's ai, seo and scanner rows, no generic marker.
+    public = entries.builtin_rows("public")
+    assert {category for *_row, category in public} == {"ai", "seo", "scanner"}
+    assert 500 < len(public) < len(rows)
+
+
+def test_builtin_list_is_the_catalog_and_the_project_list():
+    rows = entries.builtin_rows()
+    categories = getattr(data, "MARKER_CATEGORIES", {})
+    generic = [(name, pattern, regex, categories.get(name, "generic")) for name, pattern, regex in data.GENERIC_MARKERS]
+    assert rows == list(catalog.CATALOG) + list(data.PROJECT_PATTERNS) + generic
+    assert len(catalog.CATALOG) > 1400
+    assert [entry.name for entry in entries.builtin_entries()] == [row[0] for row in rows]
+
+
+@pytest.fixture(scope="module")
+def builtin_count():
+    return len(bf.build(fast_path=False).entries)
 
 
 @pytest.mark.parametrize(
     ("allow", "removed", "unmatched"),
     [
         (["curl"], {"curl"}, []),
-        (["curl/"], {"curl"}, []),  # by pattern
+        (["^curl"], {"curl"}, []),  # by pattern
+        (["curl/"], set(), ["curl/"]),  # neither a name nor a pattern
         (["CURL", "Python-Requests"], {"curl", "python-requests"}, []),
         (["bingbot", "nosuchbot"], {"bingbot"}, ["nosuchbot"]),
-        (["Sogou"], {"Sogou"}, []),
-        (["Sogou[ a-z-]{0,16}spider"], {"Sogou"}, []),
+        (["360Spider"], {"360Spider"}, []),
+        (["Sogou"], set(), ["Sogou"]),  # no longer in the catalog
+        (["generic-bot"], {"generic-bot"}, []),
     ],
 )
-def test_allow(allow, removed, unmatched):
+def test_allow(builtin_count, allow, removed, unmatched):
     flt = bf.build(allow=allow, fast_path=False)
     names = {entry.name for entry in flt.entries}
     assert removed.isdisjoint(names)
-    assert len(names) == len(data.BUILTIN_PATTERNS) - len(removed)
+    assert len(names) == builtin_count - len(removed)
     assert flt.unmatched_allow == unmatched
 
 
@@ -111,14 +148,16 @@ def test_allow_only_touches_builtin_entries():
         (
             [{"name": "bing", "pattern": "BINGBOT", "action": "limit"}],
             [("bing", "bingbot")],
-            {BOT_AGENTS[11]: LIMIT},
+            # The generic markers '://' and 'bot' still block it (block wins); the limit of a
+            # duplicate is shown with curl below.
+            {BOT_AGENTS[11]: BLOCK},
         ),
         # A regex that is literal text is the same pattern as the literal.
-        ([{"name": "g", "pattern": r"Googlebot", "regex": True}], [("g", "Googlebot")], {BOT_AGENTS[9]: BLOCK}),
+        ([{"name": "g", "pattern": r"Googlebot/", "regex": True}], [("g", "Googlebot")], {BOT_AGENTS[9]: BLOCK}),
         (
             [
-                {"name": "c1", "pattern": "curl/"},
-                {"name": "c2", "pattern": r"curl\/", "regex": True, "action": "limit"},
+                {"name": "c1", "pattern": "^curl", "regex": True},
+                {"name": "c2", "pattern": r"^curl", "regex": True, "action": "limit"},
             ],
             [("c1", "curl"), ("c2", "c1")],
             {"curl/8.5.0": LIMIT},
@@ -129,7 +168,7 @@ def test_allow_only_touches_builtin_entries():
 )
 def test_duplicates(patterns, duplicates, verdicts):
     flt = bf.build(patterns=patterns, fast_path=False)
-    assert [(d["name"], d["duplicate_of"]) for d in flt.duplicates] == duplicates
+    assert [(d["name"], d["duplicate_of"]) for d in flt.duplicates] == BUILTIN_DUPLICATES + duplicates
     for item in flt.duplicates:
         assert f"'{item['name']}'" in item["message"] and f"'{item['duplicate_of']}'" in item["message"]
     for agent, verdict in verdicts.items():
@@ -201,3 +240,8 @@ def test_browser_matches(pattern, regex, browsers):
     found = {label for entry, label, _agent in entries.browser_matches(flt.entries)}
     assert browsers <= found
     assert all(entry.name == "wide" for entry, _label, _agent in entries.browser_matches(flt.entries))
+
+
+def test_a_user_pattern_is_not_shadowed_by_a_builtin_name_glued_inside_it():
+    flt = bf.build(policy="public", patterns=[{"name": "mine", "pattern": "MyGPTBot"}], fast_path=False)
+    assert flt.classify("MyGPTBot/1.0", "/") == BLOCK

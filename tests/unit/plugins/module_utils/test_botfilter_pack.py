@@ -138,11 +138,35 @@ def test_merged_regexes_match_like_the_patterns(patterns, subjects, limit):
     except dialect.BotFilterError as exc:
         assume("too long" not in str(exc))
         raise
+    # A branch over the limit alone is refused as too long (test_pack_alternation_refuses_a_long_regex_after_others).
     assert all(len(pack.regex_parameter(text)) <= limit for text, _action in flt.ua_parts)
     # Duplicates: the later one is used (see test_duplicates).
     entries = [entry.as_dict() for entry in flt.entries]
     for subject in subjects + [p for p, _r, _a in patterns]:
         assert flt.classify(subject, "/") == reference(entries, [], subject, "/"), (subject, flt.ua_parts)
+
+
+def test_pack_alternation_refuses_a_long_regex_after_others():
+    with pytest.raises(dialect.BotFilterError, match="pattern 'long' is too long"):
+        pack.pack_alternation(["a", "b" * 100], limit=50, names={"b" * 100: "long"})
+
+
+def test_pack_fills_each_regex_up_to_the_limit():
+    """Greedy: each regex as long a run of the sorted branches as fits, so adding the next one would not."""
+    branches = sorted({(f"{chr(97 + index % 26)}bot{index * 7919 % 10007:05d}", "") for index in range(600)})
+    limit = 400
+    parts = pack.pack(branches, limit=limit)
+    assert len(parts) > 3
+    assert all(len(pack.regex_parameter(text)) <= limit for text in parts)
+    start = 0
+    for text in parts[:-1]:
+        regex = re.compile("^(?:" + text + ")$")
+        count = sum(1 for prefix, _tail in branches if regex.match(prefix))
+        run = branches[start : start + count]
+        assert all(regex.match(prefix) for prefix, _tail in run)
+        assert len(pack.regex_parameter(pack.merge(branches[start : start + count + 1]))) > limit
+        start += count
+    assert start + sum(1 for prefix, _tail in branches if re.fullmatch(parts[-1], prefix)) == len(branches)
 
 
 def test_long_lists_are_split_under_the_limit():
@@ -155,11 +179,12 @@ def test_long_lists_are_split_under_the_limit():
     for word in words[::97]:
         assert flt.classify("Mozilla/5.0 " + word.upper()) == BLOCK
     assert flt.classify("Mozilla/5.0 bot0000x") == ALLOW
-    # The merged regexes are in the server include, each wrapped in the named capture: still under the limit.
+    # The merged regexes are in the server include, one if each, without a capture: still under the limit.
     server = flt.render_server()
     assert max(len(line) for line in server.splitlines()) < 4096
     nginx_tokens(server)  # every parameter under nginx's limit
-    assert server.count("(?<aiguard_bot_match>") == len(flt.ua_parts)
+    assert "(?<aiguard_bot_match>" not in server
+    assert server.count("if ($http_user_agent ~* ") == len(flt.ua_parts)  # no device path without the fast path
     http = flt.render_http()
     # User patterns only: the class map has just its default.
     assert NginxMaps(http).maps["$aiguard_bot_class"][1:] == ({}, [], "user")

@@ -45,7 +45,7 @@ def class_map(text):
     maps = NginxMaps(text)
     assert set(maps.maps) == {"$aiguard_bot_class"}
     source, exact, regexes, default = maps.maps["$aiguard_bot_class"]
-    assert (source, default) == ("$aiguard_bot_match", "user")
+    assert (source, default) == ("$http_user_agent", "user")
     return maps, exact, regexes
 
 
@@ -56,25 +56,34 @@ def test_http_include_contract(default_filter):
     assert "# Needs aiguard-bots-server.conf at the end of every server block to filter." in text
     assert "# Needs aiguard-bots.conf in every location to filter." in text
     maps, exact, regexes = class_map(text)
-    # Every built-in pattern has its category: a literal as an exact (lowercased) key, else an anchored regex.
-    builtin = [entry for entry in default_filter.active if entry.category != "user"]
-    assert builtin and all(entry.category for entry in builtin)
-    literals = [entry for entry in builtin if entry.parsed.literal is not None and len(entry.parsed.literal) <= 40]
-    assert set(exact) == {entry.parsed.literal.lower() for entry in literals}
-    for entry in literals:
-        assert exact[entry.parsed.literal.lower()] == next(
-            e.category for e in literals if e.parsed.literal.lower() == entry.parsed.literal.lower()
-        )
-    assert len(regexes) == len(builtin) - len(literals)
-    for regex, category in regexes:
-        assert regex.pattern.startswith("^(?:") and regex.pattern.endswith(")$") and category != "user"
-    assert all(len(key.encode()) <= 40 for key in exact)  # fits map_hash_bucket_size 64
+    # A few regex keys per category over every entry (shadowed ones too), in CATEGORY_ORDER; no exact key.
+    builtin = [entry for entry in default_filter.entries if entry.category != "user"]
+    assert builtin and all(entry.category in bf.CATEGORY_ORDER for entry in builtin)
+    assert len(builtin) > len(default_filter.active) - default_filter.counts["user"]  # the shadowed ones too
+    categories = {entry.category for entry in builtin}
+    assert exact == {}
+    assert [(category, regex.pattern) for regex, category in regexes] == bf.category_regexes(default_filter.entries)
+    assert {category for _regex, category in regexes} == categories
+    order = [category for _regex, category in regexes]
+    assert order == sorted(order, key=bf.CATEGORY_ORDER.index)
+    assert len(regexes) <= 3 * len(categories)
+    # A user agent that is a built-in literal gets its category, or a more telling one that also matches it.
+    rank = bf.CATEGORY_ORDER.index
+    for entry in builtin:
+        if entry.parsed.literal is not None:
+            for agent in (entry.parsed.literal, entry.parsed.literal.upper()):
+                found = next((category for regex, category in regexes if regex.search(agent)), "user")
+                assert found == default_filter.category(agent), entry.name
+                assert found == entry.category or (
+                    rank(found) < rank(entry.category)
+                    and any(other.category == found and other.parsed.compiled.search(agent) for other in builtin)
+                ), (entry.name, found)
     # No pattern has the action limit: no zone. No fast path, no other map, no hash to size.
     assert maps.directives == []
     assert "limit_req_zone" not in text
-    for gone in ("$aiguard_bot_block", "$aiguard_bot_slow", "$aiguard_bot_ua", "$http_user_agent", "map_hash"):
+    for gone in ("$aiguard_bot_block", "$aiguard_bot_slow", "$aiguard_bot_ua", "$aiguard_bot_match", "map_hash"):
         assert gone not in text
-    # No capturing group in a merged regex: the server include wraps each in its one named capture.
+    # No capturing group in a merged regex (the map reads the whole user agent, not a capture).
     for regex in [text for text, _action in default_filter.ua_parts] + default_filter.probe_parts:
         assert re.compile(regex).groups == 0
 
@@ -102,25 +111,53 @@ def test_server_include_exempt_paths(site_filter):
 
 def server_lines(flt, status=444, return_on_drop=True):
     """The body of the server include, as the contract spells it."""
-    limit = [text for text, action in flt.ua_parts if action == LIMIT]
-    lines = ['set $aiguard_bot_drop "";'] + (['set $aiguard_bot_limit_key "";'] if limit else [])
+
+    def ua_if(text, action, on):
+        return [f"if ({on} ~* {pack.nginx_string(text)}) {{", f"    {action}", "}"]
+
+    edge_parts = getattr(flt, "edge_parts", [])
+    device_path = getattr(flt, "device_path", "")
+    lines = ['set $aiguard_bot_drop "";'] + (['set $aiguard_bot_limit_key "";'] if flt.counts["limit"] else [])
     if flt.fast_path:
         lines += [f"if ($http_user_agent ~ {pack.nginx_string(flt.fast_path)}) {{", "    break;", "}"]
     if flt.exempt_parts:
         lines += [f"if ($uri ~ {pack.nginx_string('|'.join(flt.exempt_parts))}) {{", "    break;", "}"]
+    subject = "$http_user_agent"
+    if device_path:
+        subject = "$aiguard_bot_subject"
+        lines += ["set $aiguard_bot_subject $http_user_agent;"]
+        lines += [f"if ($http_user_agent ~ {pack.nginx_string(device_path)}) {{"]
+        lines += ["    set $aiguard_bot_subject $aiguard_bot_device;", "}"]
     lines += ['if ($http_user_agent = "") {', "    set $aiguard_bot_drop ua:empty;", "}"]
+    drop = "set $aiguard_bot_drop ua:$aiguard_bot_class;"
     for text, action in flt.ua_parts:
         if action == BLOCK:
-            capture = pack.nginx_string("(?<aiguard_bot_match>" + text + ")")
-            lines += [f"if ($http_user_agent ~* {capture}) {{", "    set $aiguard_bot_drop ua:$aiguard_bot_class;", "}"]
+            lines += ua_if(text, drop, subject)
+    for text, action in edge_parts:
+        if action == BLOCK:
+            lines += ua_if(text, drop, "$http_user_agent")
     for text in flt.probe_parts:
         lines += [f"if ($uri ~* {pack.nginx_string(text)}) {{", "    set $aiguard_bot_drop probe;", "}"]
-    for text in limit:
-        capture = pack.nginx_string("(?<aiguard_bot_match>" + text + ")")
-        lines += [f"if ($http_user_agent ~* {capture}) {{", "    set $aiguard_bot_limit_key $binary_remote_addr;", "}"]
+    key = "set $aiguard_bot_limit_key $binary_remote_addr;"
+    lines += [line for text, action in flt.ua_parts if action == LIMIT for line in ua_if(text, key, subject)]
+    lines += [line for text, action in edge_parts if action == LIMIT for line in ua_if(text, key, "$http_user_agent")]
     if return_on_drop:
         lines += ["if ($aiguard_bot_drop) {", f"    return {status};", "}"]
     return lines + [f"location ^~ {pack.nginx_string(path)} {{ return {status}; }}" for path in flt.probe_locations]
+
+
+@pytest.fixture(scope="module")
+def limit_filter():
+    """shared_filter without the generic markers that block bingbot ('bot', '://'), so its limit applies."""
+    return bf.build(
+        patterns=SHARED_PATTERNS, probe_paths=["/backup.zip"], allow=["generic-bot", "generic-url", "Discordbot"]
+    )
+    # "Discordbot" only shifts the packing: see test_allowing_the_generic_markers_builds
+
+
+@pytest.fixture(scope="module")
+def public_filter():
+    return bf.build(fast_path=False, policy="public")
 
 
 @pytest.mark.parametrize("fast_path", [True, False])
@@ -138,15 +175,25 @@ def test_server_include_contract(default_filter, fast_path, status):
     ]
     assert "$aiguard_bot_limit_key" not in text  # no limit pattern
     assert "$aiguard_bot_slow" not in text and "$aiguard_bot_block" not in text
-    # Each user-agent regex has exactly one capturing group, the named one the class map reads.
+    # No user-agent regex captures (the class map reads the user agent); the device path's one named capture.
     for words, _block in nginx_blocks(text):
-        if words[0] == "if" and len(words) == 4 and words[1:3] == ["($http_user_agent", "~*"]:
-            assert re.compile(re.sub(r"\(\?<", "(?P<", str(words[3]))).groups == 1
+        if (
+            words[0] == "if"
+            and len(words) == 4
+            and words[1:3] in (["($http_user_agent", "~*"], ["($aiguard_bot_subject", "~*"])
+        ):
+            assert re.compile(str(words[3])).groups == 0
+    if flt.device_path:
+        assert re.compile(re.sub(r"\(\?<(?=[a-z])", "(?P<", flt.device_path)).groupindex.keys() == {
+            "aiguard_bot_device"
+        }
 
 
-def test_server_include_contract_with_limit(site_filter):
+def test_server_include_contract_with_limit(site_filter, limit_filter):
     assert body_lines(site_filter.render_server(403)) == server_lines(site_filter, 403)
     assert 'set $aiguard_bot_limit_key "";' in site_filter.render_server()
+    assert body_lines(limit_filter.render_server(403)) == server_lines(limit_filter, 403)
+    assert "    set $aiguard_bot_limit_key $binary_remote_addr;" in limit_filter.render_server()
 
 
 def test_server_include_without_return(shared_filter):
@@ -157,7 +204,7 @@ def test_server_include_without_return(shared_filter):
     server = NginxServer(shared_filter.render_http(), text, shared_filter.render_snippet())
     # Nothing returned by the rewrite phase: the reason is left for the including server.
     verdict, status, request = server.request("curl/8.5.0", "/")
-    assert (verdict, status, dropped(request)) == (ALLOW, None, "ua:scanner")
+    assert (verdict, status, dropped(request)) == (ALLOW, None, "ua:user")  # the excerpt's curl pattern
     verdict, status, request = server.request(SAMSUNG, "/app/.env.bak")
     assert (verdict, status, dropped(request)) == (ALLOW, None, "probe")
     assert server.request("", "/")[2]["$aiguard_bot_drop"] == "ua:empty"
@@ -320,21 +367,24 @@ def check_reason(flt, agent, uri, verdict, request):
     elif not agent:
         assert reason == "ua:empty"
     elif ua_match:
-        # The category of a pattern that matches it; with one matching pattern, its category.
-        matching = {e.category for e in flt.active if e.action == BLOCK and e.parsed.compiled.search(agent)}
-        assert reason.startswith("ua:") and reason[3:] in matching, (agent, reason, matching)
-        if len(matching) == 1:
-            assert reason == "ua:" + flt.category(agent), (agent, reason)
+        # What the category map says of the whole user agent.
+        assert reason == "ua:" + flt.category(agent), (agent, reason)
     else:
         assert reason == "", (agent, uri, reason)
     assert (verdict == BLOCK) if reason else True
 
 
+@pytest.mark.parametrize("markers", [False, True], ids=["limit", "markers"])
 @pytest.mark.parametrize("site", [False, True], ids=["plain", "site"])
 @pytest.mark.parametrize("fast_path", [True, False], ids=["fast", "slow"])
-def test_nginx_text_classifies_like_classify(fast_path, site):
-    """The three files, evaluated with nginx's semantics in one server block, agree with classify."""
-    options = SITE if site else {}
+def test_nginx_text_classifies_like_classify(fast_path, site, markers):
+    """The three files, evaluated with nginx's semantics in one server block, agree with classify.
+
+    markers: every generic marker (they block bingbot); limit: without the two that match bingbot,
+    so its rate limit shows."""
+    options = dict(SITE) if site else {}
+    if not markers:
+        options["allow"] = ["generic-bot", "generic-url", "Discordbot"]  # Discordbot: see limit_filter
     flt = bf.build(
         patterns=SHARED_PATTERNS, probe_paths=["/backup.zip", '/odd "dir";{x}/'], fast_path=fast_path, **options
     )
@@ -360,7 +410,7 @@ def test_nginx_text_classifies_like_classify(fast_path, site):
             verdict, _status, request = server.request(agent, uri)
             assert verdict == flt.classify(agent, uri), (agent, uri)
             check_reason(flt, agent, uri, verdict, request)
-    assert seen == {ALLOW, BLOCK, LIMIT}
+    assert seen == ({ALLOW, BLOCK} if markers else {ALLOW, BLOCK, LIMIT})
 
 
 CURL = "curl/8.5.0"
@@ -375,7 +425,8 @@ GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.
         (CHROME, "/.ENV", ALLOW, ""),
         (SAMSUNG, "/.ENV", BLOCK, "probe"),
         (SAMSUNG, "/", ALLOW, ""),
-        (GPTBOT, "/", BLOCK, "ua:user"),  # SHARED_PATTERNS has GPTBot: the user pattern replaces the built-in one
+        # SHARED_PATTERNS has GPTBot: the user pattern replaces the built-in one, the category map still says ai.
+        (GPTBOT, "/", BLOCK, "ua:ai"),
         (GPTBOT, "/.env", BLOCK, "probe"),  # a probe path is the last word
         (BINGBOT, "/", LIMIT, ""),
         (BINGBOT, "/.git/HEAD", BLOCK, "probe"),
@@ -384,52 +435,82 @@ GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.
         ('x say "hi" \\ back', "/", BLOCK, "ua:user"),
     ],
 )
-def test_nginx_text_verdicts(shared_filter, agent, uri, verdict, reason):
+def test_nginx_text_verdicts(limit_filter, agent, uri, verdict, reason):
+    got, _status, request = nginx_server(limit_filter).request(agent, uri)
+    assert (got, dropped(request)) == (verdict, reason)
+    assert got == limit_filter.classify(agent, uri)
+
+
+@pytest.mark.parametrize(
+    ("agent", "uri", "verdict", "reason"),
+    [
+        # The category map tries the most telling category first; the generic markers come last.
+        (GPTBOT, "/", BLOCK, "ua:ai"),
+        (BINGBOT, "/", BLOCK, "ua:generic"),  # '://' and 'bot' block it, whatever its rate limit
+        (BINGBOT, "/.git/HEAD", BLOCK, "probe"),
+        ("python-requests/2.32.3", "/", BLOCK, "ua:library"),  # generic-python's category
+    ],
+)
+def test_nginx_text_verdicts_with_the_generic_markers(shared_filter, agent, uri, verdict, reason):
     got, _status, request = nginx_server(shared_filter).request(agent, uri)
     assert (got, dropped(request)) == (verdict, reason)
     assert got == shared_filter.classify(agent, uri)
 
 
 @pytest.mark.parametrize(
-    ("agent", "category"),
-    [(GPTBOT, "ai"), (CURL, "scanner"), (GOOGLEBOT, "search"), ("Wget/1.21.3", None), ("sqlmap/1.8.2#stable", None)],
+    ("policy", "agent", "category"),
+    [
+        ("public", GPTBOT, "ai"),
+        ("public", "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)", "seo"),
+        ("public", "Mozilla/5.0 zgrab/0.x", "scanner"),
+        ("public", "Mozilla/5.00 (Nikto/2.1.6) (Evasions:None) (Test:Port Check)", "scanner"),
+        ("private", CURL, "library"),
+        ("private", "Wget/1.21.3", "library"),
+        ("private", "Mozilla/5.0 zgrab/0.x", "scanner"),
+        # The category map holds shadowed patterns too and tries the most telling category first.
+        ("private", GOOGLEBOT, "search"),
+        ("private", GPTBOT, "ai"),
+        ("private", "python-requests/2.31.0", "library"),
+        ("private", "Mozilla/5.0 (compatible; AcmeUnnamedBot/1.0)", "generic"),
+    ],
 )
-def test_drop_reason_is_the_category(default_filter, agent, category):
+def test_drop_reason_is_the_category(default_filter, public_filter, policy, agent, category):
     """The reason names the category of the built-in pattern, as category() says."""
-    _verdict, _status, request = nginx_server(default_filter).request(agent, "/")
-    category = category or default_filter.category(agent)
-    assert category and default_filter.category(agent) == category
+    flt = public_filter if policy == "public" else default_filter
+    _verdict, _status, request = nginx_server(flt).request(agent, "/")
+    assert flt.category(agent) == category
     assert dropped(request) == "ua:" + category
 
 
 def test_drop_reason_of_a_user_pattern():
-    flt = bf.build(patterns=[{"name": "mine", "pattern": "MyScraper"}], fast_path=False)
-    _verdict, _status, request = nginx_server(flt).request("MyScraper/1.0", "/")
-    assert dropped(request) == "ua:user" and flt.category("MyScraper/1.0") == "user"
-    assert dropped(nginx_server(flt).request(SAMSUNG, "/")[2]) == "" and flt.category(SAMSUNG) is None
+    flt = bf.build(patterns=[{"name": "mine", "pattern": "MyKnownAgent"}], fast_path=False)
+    _verdict, _status, request = nginx_server(flt).request("MyKnownAgent/1.0", "/")
+    assert dropped(request) == "ua:user" and flt.category("MyKnownAgent/1.0") == "user"
+    assert dropped(nginx_server(flt).request(SAMSUNG, "/")[2]) == "" and flt.category(SAMSUNG) == "user"
 
 
-def test_public_policy():
-    private, public = bf.build(fast_path=False), bf.build(fast_path=False, policy="public")
+def test_public_policy(default_filter, public_filter):
+    private, public = default_filter, public_filter
     assert (private.policy, public.policy) == ("private", "public")
     assert "# server-level include, policy public:" in public.render_server()
     assert {entry.category for entry in public.active if entry.source == "builtin"} <= {"ai", "seo", "scanner"}
     assert len(public.entries) < len(private.entries)
     server = nginx_server(public)
-    for agent in (GOOGLEBOT, BINGBOT):
+    # Search engines and HTTP libraries (curl is "library" in the catalog) pass the public policy.
+    for agent in (GOOGLEBOT, BINGBOT, CURL, "python-requests/2.32.3"):
         assert server.classify(agent, "/") == public.classify(agent, "/") == ALLOW
         assert nginx_server(private).classify(agent, "/") == BLOCK
     verdict, _status, request = server.request(GPTBOT, "/")
     assert (verdict, dropped(request)) == (BLOCK, "ua:ai")
-    assert dropped(server.request(CURL, "/")[2]) == "ua:scanner"
+    assert dropped(server.request("Mozilla/5.0 zgrab/0.x", "/")[2]) == "ua:scanner"
     assert dropped(server.request(GOOGLEBOT, "/x/.env")[2]) == "probe"
     with pytest.raises(dialect.BotFilterError, match="policy must be one of private, public, not 'open'"):
         bf.build(fast_path=False, policy="open")
 
 
-def test_limit_applies_only_where_the_location_include_is(shared_filter):
+def test_limit_applies_only_where_the_location_include_is(limit_filter):
     locations = (("", "/", True), ("^~", "/open/", False))
-    server = nginx_server(shared_filter, server_locations=locations)
+    server = nginx_server(limit_filter, server_locations=locations)
     assert server.classify(BINGBOT, "/x") == LIMIT
     assert server.classify(BINGBOT, "/open/x") == ALLOW
     assert server.classify(GPTBOT, "/open/x") == BLOCK  # the server include blocks in every location
