@@ -669,8 +669,11 @@ _FIREFOX = _versions((*FIREFOX_ESR_MAJORS, *FIREFOX_MAJORS), ".0")
 # (MAJOR.0.BUILD.PATCH): 125.0.0.0, 39.0.2153.1464, 148.0.7778.166.
 _CHROME_ANY = ("/", Digits(2, 3), ".0.", Digits(1, 4), ".", Digits(1, 4))
 # iOS and iPadOS versions as Safari writes them: 17_5, 17_5_1, 26_6_0.
-_IOS_ANY = (Digits(2, 2), "_", Digits(1, 2), Slot(["", *(f"_{minor}" for minor in range(20))]))
+_IOS_ANY = (Digits(2, 2), "_", Digits(1, 2), Choice(("",), ("_", Digits(1, 2))))
 _IOS_DEVICES = Slot(["iPhone; CPU iPhone OS ", "iPad; CPU OS "])
+# A Safari version (17.6, 26.5.2) and a macOS version as browsers write it (14_6, 15_7_2).
+_SAFARI_ANY = (Digits(2, 2), ".", Digits(1, 2), Choice(("",), (".", Digits(1, 2))))
+_MAC_ANY = (Digits(2, 2), "_", Digits(1, 2), Choice(("",), ("_", Digits(1, 2))))
 _IOS_WEBKIT = " like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
 _IOS_TAIL = " Mobile/15E148 Safari/604.1"
 # The Android devices of browsers' device emulation (Chrome DevTools and the
@@ -734,11 +737,18 @@ FAST_PATH_FAMILIES = (
         "Chrome, Edge and Opera on desktop, any version",
         (
             "Mozilla/5.0 (",
-            Slot([*_CHROME_PLATFORMS, "X11; CrOS x86_64 14541.0.0"]),
+            Choice(
+                (Slot([*_CHROME_PLATFORMS, "X11; CrOS x86_64 14541.0.0"]),),
+                ("Macintosh; Intel Mac OS X ", *_MAC_ANY),
+            ),
             ") AppleWebKit/537.36 (KHTML, like Gecko) Chrome",
             *_CHROME_ANY,
             " Safari/537.36",
-            Choice(("",), (" Edg", *_CHROME_ANY), (" OPR", *_CHROME_ANY)),
+            Choice(
+                ("",),
+                (" Edg", *_CHROME_ANY),
+                (" OPR", *_CHROME_ANY, Slot(["", " (Edition std-1)", " (Edition std-2)"])),
+            ),
         ),
     ),
     (
@@ -791,12 +801,46 @@ FAST_PATH_FAMILIES = (
             *_IOS_ANY,
             _IOS_WEBKIT,
             "Version/",
-            Digits(2, 2),
-            ".",
-            Digits(1, 2),
-            Slot(["", *(f".{minor}" for minor in range(10))]),
+            *_SAFARI_ANY,
             _IOS_TAIL,
-            Slot(["", " Brave"]),
+            Choice(("",), (" Brave",), (" Ddg/", *_SAFARI_ANY)),
+        ),
+    ),
+    (
+        "Firefox and Edge on iPhone and iPad, any version",
+        (
+            "Mozilla/5.0 (",
+            _IOS_DEVICES,
+            *_IOS_ANY,
+            _IOS_WEBKIT,
+            Choice(
+                ("FxiOS/", Digits(2, 3), ".", Digits(1, 1)),
+                ("EdgiOS", *_CHROME_ANY, " Version/", Digits(2, 2), ".", Digits(1, 2)),
+            ),
+            _IOS_TAIL,
+        ),
+    ),
+    (
+        "Safari on macOS, any version",
+        (
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/",
+            *_SAFARI_ANY,
+            " Safari/605.1.15",
+            Choice(("",), (" Ddg/", *_SAFARI_ANY)),
+        ),
+    ),
+    (
+        "Firefox on Android, any version",
+        (
+            "Mozilla/5.0 (Android ",
+            Digits(1, 2),
+            "; Mobile; rv:",
+            Digits(2, 3),
+            ".0) Gecko/",
+            Digits(2, 3),
+            ".0 Firefox/",
+            Digits(2, 3),
+            ".0",
         ),
     ),
 )

@@ -31,7 +31,7 @@ CHROME = LABELED["Chrome 142 on Windows"]
 FIREFOX = LABELED["Firefox 145 on Linux"]
 SAFARI_IPHONE = LABELED["Safari 26 on iPhone"]
 SAMSUNG = LABELED["Samsung Internet 29 on Android"]
-FIREFOX_ANDROID = LABELED["Firefox 145 on Android"]
+OPERA_ANDROID = LABELED["Opera 92 on Android"]
 
 # Real requests of the built-in bots and scanners.
 BOT_AGENTS = [
