@@ -32,8 +32,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+# The container image, the import of this checkout's module_utils and podman
+# with the repository's containers.conf, as the throughput benchmark has them.
+from bot_filter_bench import IMAGE, import_botfilter, podman
+
 ROOT = Path(__file__).resolve().parents[1]
-IMAGE = "localhost/aiguard-debian:bookworm"
 PORTS = {"private": 8080, "public": 8081}
 EXEMPT_PATHS = ["/robots.txt"]
 PRIVATE_TARGET = 97.0
@@ -105,18 +108,6 @@ for line in sys.stdin:
 """
 
 
-def import_botfilter():
-    """Import the bot filter's module_utils from this checkout."""
-    link_root = Path(tempfile.mkdtemp(prefix="aiguard-bench-import-"))
-    link = link_root / "ansible_collections" / "aiguard" / "hardening"
-    link.parent.mkdir(parents=True)
-    link.symlink_to(ROOT, target_is_directory=True)
-    sys.path.insert(0, str(link_root))
-    from ansible_collections.aiguard.hardening.plugins.module_utils import botfilter
-
-    return botfilter, link_root
-
-
 def load_data(data_dir):
     """(crawlers, browsers, origin of the browsers) from DIR, or (None, reason, None)."""
     crawlers_path, browsers_path = data_dir / "crawlers.json", data_dir / "browsers.json"
@@ -131,12 +122,6 @@ def load_data(data_dir):
     except (ValueError, KeyError, TypeError) as exc:
         return None, f"unreadable test data in {data_dir}: {exc!r}", None
     return crawlers, agents, f"{browsers.get('source', '?')} {browsers.get('version', '')}".strip()
-
-
-def podman(*args, check=True, **kwargs):
-    env = dict(os.environ)
-    env.setdefault("CONTAINERS_CONF", str(ROOT / ".config" / "containers.conf"))
-    return subprocess.run(["podman", *args], check=check, text=True, capture_output=True, env=env, **kwargs)
 
 
 def as_nginx_sees_it(user_agent):
@@ -170,7 +155,7 @@ def main():
     if crawlers is None:
         print(f"SKIP: the bot filter test data is not available ({browsers}); make bot-data writes it")
         return 0
-    botfilter, link_root = import_botfilter()
+    botfilter, _entries, _pack, link_root = import_botfilter()
     try:
         return run(botfilter, crawlers, browsers, origin, args)
     finally:

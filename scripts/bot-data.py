@@ -378,7 +378,7 @@ def render_catalog(sources, catalog, excluded):
     lines.append("")
     lines.append("SOURCES: where the data comes from (name, version, licence, url, sha256 of")
     lines.append("the input file, retrieved). CATALOG: (name, pattern, regex, category), the")
-    lines.append("shape of botfilter_data.BUILTIN_PATTERNS. EXCLUDED: (name, pattern, reason),")
+    lines.append("shape of botfilter_data.PROJECT_PATTERNS. EXCLUDED: (name, pattern, reason),")
     lines.append("what the sources have that the catalog leaves out, and why.")
     lines.append('"""')
     lines.append("")

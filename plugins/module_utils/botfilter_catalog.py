@@ -6,7 +6,7 @@
 
 SOURCES: where the data comes from (name, version, licence, url, sha256 of
 the input file, retrieved). CATALOG: (name, pattern, regex, category), the
-shape of botfilter_data.BUILTIN_PATTERNS. EXCLUDED: (name, pattern, reason),
+shape of botfilter_data.PROJECT_PATTERNS. EXCLUDED: (name, pattern, reason),
 what the sources have that the catalog leaves out, and why.
 """
 

@@ -1,105 +1,22 @@
 # Copyright (c) 2026, aiguard.hardening maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Curated data of the bot_filter module: bots, probe paths and browsers.
+"""Curated data of the bot_filter module: the collection's own patterns, probe paths and browsers.
 
-Only data lives here; botfilter.py holds the logic. Every user-agent pattern
-is matched case-insensitively anywhere in the User-Agent header, so a literal
-``Googlebot`` also covers ``Googlebot-Image/1.0``.
-
-Left out on purpose: ``Google-Extended`` and ``Applebot-Extended`` are
-robots.txt product tokens only; no request ever carries them in its
-User-Agent (Google and Apple fetch with Googlebot and Applebot).
+Only data lives here; botfilter.py holds the logic. The lists compiled from
+public sources are in botfilter_catalog (``make bot-data``); this file holds
+what the collection adds to them (PROJECT_PATTERNS, GENERIC_MARKERS), the
+probe paths, the browsers no pattern may match and the fast-path families.
+Patterns are matched case-insensitively; a literal ``Googlebot`` also covers
+``Googlebot-Image/1.0``.
 """
 
 from __future__ import annotations
 
-# (name, pattern, regex, category). Names are what ``allow`` refers to.
-BUILTIN_PATTERNS = (
-    # Search engines and SEO crawlers that AI-proxy hardening guides block.
-    ("360Spider", "360Spider", False, "search"),
-    ("Baiduspider", "Baiduspider", False, "search"),
-    # The Sogou crawlers ("Sogou web spider", "Sogou Pic Spider",
-    # "Sogou-Test-Spider", ...), not the Sogou mobile browser.
-    ("Sogou", r"Sogou[ a-z-]{0,16}spider", True, "search"),
-    ("YoudaoBot", "YoudaoBot", False, "search"),
-    ("bingbot", "bingbot", False, "search"),
-    ("msnbot", "msnbot", False, "search"),
-    ("Googlebot", "Googlebot", False, "search"),
-    ("GoogleOther", "GoogleOther", False, "search"),
-    ("YandexBot", "YandexBot", False, "search"),
-    ("PetalBot", "PetalBot", False, "search"),
-    ("ia_archiver", "ia_archiver", False, "archive"),
-    ("archive.org_bot", "archive.org_bot", False, "archive"),
-    ("MJ12bot", "MJ12bot", False, "seo"),
-    ("AhrefsBot", "AhrefsBot", False, "seo"),
-    ("AhrefsSiteAudit", "AhrefsSiteAudit", False, "seo"),
-    ("SemrushBot", "SemrushBot", False, "seo"),
-    ("DotBot", "DotBot", False, "seo"),
-    ("BLEXBot", "BLEXBot", False, "seo"),
-    ("DataForSeoBot", "DataForSeoBot", False, "seo"),
-    ("serpstatbot", "serpstatbot", False, "seo"),
-    # AI crawlers, AI assistants fetching on a user's behalf, training-data
-    # scrapers.
-    ("GPTBot", "GPTBot", False, "ai"),
-    ("ChatGPT-User", "ChatGPT-User", False, "ai"),
-    ("OAI-SearchBot", "OAI-SearchBot", False, "ai"),
-    ("ClaudeBot", "ClaudeBot", False, "ai"),
-    ("Claude-Web", "Claude-Web", False, "ai"),
-    ("Claude-User", "Claude-User", False, "ai"),
-    ("Claude-SearchBot", "Claude-SearchBot", False, "ai"),
-    ("anthropic-ai", "anthropic-ai", False, "ai"),
-    ("CCBot", "CCBot", False, "ai"),
-    ("Bytespider", "Bytespider", False, "ai"),
-    ("PerplexityBot", "PerplexityBot", False, "ai"),
-    ("Perplexity-User", "Perplexity-User", False, "ai"),
-    ("Amazonbot", "Amazonbot", False, "ai"),
-    ("Applebot", "Applebot", False, "ai"),
-    ("meta-externalagent", "meta-externalagent", False, "ai"),
-    ("meta-externalfetcher", "meta-externalfetcher", False, "ai"),
-    ("FacebookBot", "FacebookBot", False, "ai"),
-    ("Google-CloudVertexBot", "Google-CloudVertexBot", False, "ai"),
-    ("MistralAI-User", "MistralAI-User", False, "ai"),
-    ("DuckAssistBot", "DuckAssistBot", False, "ai"),
-    ("cohere-ai", "cohere-ai", False, "ai"),
-    ("cohere-training-data-crawler", "cohere-training-data-crawler", False, "ai"),
-    ("Diffbot", "Diffbot", False, "ai"),
-    ("YouBot", "YouBot", False, "ai"),
-    ("Timpibot", "Timpibot", False, "ai"),
-    ("ImagesiftBot", "ImagesiftBot", False, "ai"),
-    ("AI2Bot", "AI2Bot", False, "ai"),
-    ("Kangaroo Bot", "Kangaroo Bot", False, "ai"),
-    ("omgili", "omgili", False, "ai"),
-    ("img2dataset", "img2dataset", False, "ai"),
-    ("Scrapy", "Scrapy", False, "ai"),
-    # Scripts, HTTP libraries and scanners. An API proxy called by scripts
-    # needs some of these allowed (for example allow: [curl, python-requests]).
-    ("curl", "curl/", False, "scanner"),
-    ("wget", "Wget", False, "scanner"),
-    ("python-requests", "python-requests", False, "scanner"),
-    ("Python-urllib", "Python-urllib", False, "scanner"),
-    ("python-httpx", "python-httpx", False, "scanner"),
-    ("aiohttp", "aiohttp", False, "scanner"),
-    ("Go-http-client", "Go-http-client", False, "scanner"),
-    ("Java", "Java/", False, "scanner"),
-    ("libwww-perl", "libwww-perl", False, "scanner"),
-    ("zgrab", "zgrab", False, "scanner"),
-    ("masscan", "masscan", False, "scanner"),
-    ("Nmap", "Nmap Scripting Engine", False, "scanner"),
-    ("Nikto", "Nikto", False, "scanner"),
-    ("sqlmap", "sqlmap", False, "scanner"),
-    ("Nuclei", "Nuclei", False, "scanner"),
-    ("WPScan", "WPScan", False, "scanner"),
-    ("CensysInspect", "CensysInspect", False, "scanner"),
-    ("Expanse", "Expanse, a Palo Alto Networks company", False, "scanner"),
-    ("l9explore", "l9explore", False, "scanner"),
-    ("ZmEu", "ZmEu", False, "scanner"),
-)
-
 # The project's own additions to the generated catalog (botfilter_catalog,
 # written by scripts/bot-data.py from public lists): scanners, HTTP
 # libraries, browser automation and AI agents those lists miss. Same shape
-# and categories as the catalog. Only what the catalog lacks belongs here
+# (name, pattern, regex, category) and categories as the catalog. Only what the catalog lacks belongs here
 # (the unit tests refuse a name or pattern the catalog already has): the
 # catalog already holds zgrab, masscan, Nmap Scripting Engine, Nikto, sqlmap,
 # WPScan, CensysInspect/, Expanse, l9explore, ZmEu, curl, Wget,

@@ -134,10 +134,6 @@ class NginxMaps:
         request[name] = self.value(found, request)
         return request[name]
 
-    def classify(self, user_agent, uri):
-        """What the server include of ``flt`` says of a request, without its fast path and locations."""
-        raise AssertionError("the maps no longer classify; use NginxServer")
-
 
 def if_condition(words):
     """The parts of an if's condition: [variable] or [variable, operator, operand]."""
