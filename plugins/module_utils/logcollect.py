@@ -11,10 +11,14 @@ RELP the client) only lets go of a line that is on disk.
 
 rsyslog hands it one JSON object a line, ``{"peer": ADDRESS, "msg": MSG}``,
 where MSG is what the client shipped: a JSON object with ``host``,
-``source``, ``seq`` (``INSTANCE-N``: the client's redactor numbers the lines
-it sees from 1, INSTANCE new each time it starts), ``time`` and ``msg``.
-A line whose ``(host, seq)`` is stored already (RELP resends the lines it
-had no answer for after a reconnect) is dropped. What is stored is known
+``source``, ``seq`` (``KEY-N``: for a file line KEY names the file's
+generation and N is the line's byte offset plus one, so a line read again
+keeps its ID; for a journal line KEY is new each time the client's redactor
+starts and N counts from 1), ``prev`` (the number of the line before in the
+same KEY), ``time`` and ``msg``. A line whose ``(host, seq)`` is stored
+already (sent again after a reconnect, a crash or a failed batch: ``Seen``)
+is dropped; its ID goes to ``DIR/HOST/_duplicates.log`` so that every drop
+can be counted. What is stored is known
 from the files themselves: at start the writer reads the sequence IDs of
 every current ``*.log`` file below DIR, so a restart of the collector keeps
 the duplicates out too; rotated files are not read (a resend comes within
@@ -36,28 +40,55 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
 SOURCE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 SEQ_RE = re.compile(r"^([0-9a-f]{8,32})-([1-9][0-9]{0,18})$")
 UNPARSED = "_unparsed"
+DUPLICATES = "_duplicates"
 
 
 class Seen:
-    """The sequence IDs stored, per (host, instance): all up to ``low``, and the ones above it."""
+    """The sequence numbers stored per (host, key), kept small by the numbers of the lines before.
+
+    A record carries ``seq`` (``KEY-N``) and ``prev``, the number of the line
+    before it in the same key (0 before the first, empty when unknown). Per
+    key, ``low`` is a number up to which every line is stored; a line whose
+    ``prev`` is at or below ``low`` moves ``low`` up to it, and so do the
+    stored lines that follow it. Lines that came before the one they follow
+    (rsyslog hands a failed batch over again after newer lines) wait in
+    ``above`` until the gap is filled. A line is stored before when its
+    number is at or below ``low`` or in ``above``; so no line is dropped for
+    coming late, and in the usual order ``above`` stays empty.
+    """
 
     def __init__(self):
-        self.instances = {}
+        self.keys = {}
 
-    def add(self, host, seq):
+    def add(self, host, seq, prev=None):
         """True if (HOST, SEQ) is new (and now remembered), False if it was stored before."""
         match = SEQ_RE.match(seq)
         if match is None:
             return True
-        entry = self.instances.setdefault((host, match.group(1)), [0, set()])
+        state = self.keys.get((host, match.group(1)))
+        if state is None:
+            state = self.keys[(host, match.group(1))] = [0, {}, {}]
         number = int(match.group(2))
-        if number <= entry[0] or number in entry[1]:
+        above, by_prev = state[1], state[2]
+        if number <= state[0] or number in above:
             return False
-        entry[1].add(number)
-        while entry[0] + 1 in entry[1]:
-            entry[0] += 1
-            entry[1].remove(entry[0])
+        if isinstance(prev, str):
+            prev = int(prev) if prev.isdigit() else None
+        if isinstance(prev, int) and prev <= state[0]:
+            state[0] = number
+            while state[0] in by_prev:
+                following = by_prev.pop(state[0])
+                above.pop(following, None)
+                state[0] = following
+        else:
+            above[number] = prev
+            if isinstance(prev, int):
+                by_prev[prev] = number
         return True
+
+    def waiting(self):
+        """How many stored lines wait for a line before them, over all keys."""
+        return sum(len(state[1]) for state in self.keys.values())
 
 
 class Store:
@@ -78,16 +109,17 @@ class Store:
             if host == UNPARSED or not os.path.isdir(directory):
                 continue
             for name in sorted(os.listdir(directory)):
-                if not name.endswith(".log"):
+                if not name.endswith(".log") or name.startswith("_"):
                     continue
                 with open(os.path.join(directory, name), "rb") as handle:
                     for line in handle:
                         try:
-                            seq = json.loads(line).get("seq")
+                            record = json.loads(line)
+                            seq, prev = record.get("seq"), record.get("prev")
                         except (ValueError, AttributeError):
                             continue
                         if isinstance(seq, str):
-                            self.seen.add(host, seq)
+                            self.seen.add(host, seq, prev)
 
     def _handle(self, host, source):
         path = os.path.join(self.root, host, source + ".log")
@@ -142,7 +174,10 @@ class Store:
             handle.write(raw.rstrip(b"\n") + b"\n")
             handle.flush()
             return "unparsed"
-        if not self.seen.add(record["host"], record["seq"]):
+        if not self.seen.add(record["host"], record["seq"], record.get("prev")):
+            handle = self._handle(record["host"], DUPLICATES)
+            handle.write(json.dumps({"seq": record["seq"], "source": record["source"]}).encode("utf-8") + b"\n")
+            handle.flush()
             return "duplicate"
         record["peer"] = peer
         handle = self._handle(record["host"], record["source"])

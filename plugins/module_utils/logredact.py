@@ -290,11 +290,163 @@ def from_config(config):
 
 
 def instance_id():
-    """A new random ID for a run of the program: the first half of a sequence ID."""
+    """A new random ID: the first half of a sequence ID."""
     return os.urandom(8).hex()
 
 
-def run_mmexternal(redactor, stdin, stdout, fulljson=True, sequence=None):
+class Sequencer:
+    """Per-host sequence IDs, ``KEY-N``, that stay the same when a line is handed over again.
+
+    A line of a file (rsyslog's ``imfile`` with ``addMetadata``, which sets
+    ``$!metadata!filename`` and ``$!metadata!fileoffset``) gets KEY, a random
+    ID of the file's current generation, and N, its byte offset plus one.
+    When rsyslog dies (``kill -9``) and ``imfile`` reads lines again from its
+    last saved position, they get the IDs they had, so the collector, which
+    keeps the highest N per KEY, stores them once.
+
+    A generation ends when the file is rotated, truncated or replaced: within
+    a run, a line at an offset not above the last one; at the first line
+    after a start, a file whose inode, first bytes (up to 64) or size (below
+    the highest offset seen) differ from the saved state. The state (one
+    JSON file) is written at once when a generation starts and otherwise at
+    most every ``save_interval`` seconds; a lost state file only starts new
+    generations (lines may then be stored twice, never dropped).
+
+    Any other line (the journal) gets ``INSTANCE-N``, INSTANCE new at each
+    start of the program and N counting from 1.
+
+    Each ID comes with the number of the line before it (see ``file_line``):
+    rsyslog does not always hand lines over in order (a batch that failed
+    when rsyslog stops goes back to the end of its queue), so the collector
+    cannot take "at or below the highest number" for "stored".
+    """
+
+    HEAD = 64
+
+    def __init__(self, state_path=None, save_interval=0.5, clock=None):
+        import time
+
+        self.clock = clock or time.monotonic
+        self.path = state_path
+        self.save_interval = save_interval
+        self.instance = instance_id()
+        self.counter = 0
+        self.files = {}
+        self.last = {}
+        self.saved_at = None
+        self.dirty = False
+        if state_path:
+            try:
+                with open(state_path, encoding="utf-8") as handle:
+                    files = json.load(handle).get("files", {})
+                self.files = {name: entry for name, entry in files.items() if self._valid(entry)}
+            except (OSError, ValueError, AttributeError):
+                self.files = {}
+
+    @staticmethod
+    def _valid(entry):
+        return (
+            isinstance(entry, dict)
+            and isinstance(entry.get("key"), str)
+            and re.match(r"^[0-9a-f]{16}$", entry["key"]) is not None
+            and all(isinstance(entry.get(field), int) for field in ("ino", "head_len", "max"))
+            and isinstance(entry.get("head"), str)
+        )
+
+    def __call__(self, message):
+        """(ID, PREV) of MESSAGE, rsyslog's message object (``fulljson``): see ``file_line``."""
+        meta = message.get("$!") if isinstance(message, dict) else None
+        meta = meta.get("metadata") if isinstance(meta, dict) else None
+        if isinstance(meta, dict):
+            name, offset = meta.get("filename"), meta.get("fileoffset")
+            if isinstance(name, str) and name and isinstance(offset, str) and offset.isdigit():
+                return self.file_line(name, int(offset))
+        self.counter += 1
+        return f"{self.instance}-{self.counter}", self.counter - 1
+
+    def _previous_line(self, name, offset):
+        """The offset of the line before the one at OFFSET of file NAME, -1 for the first; None if unknown."""
+        if offset == 0:
+            return -1
+        try:
+            with open(name, "rb") as handle:
+                end = offset - 1
+                while end > 0:
+                    start = max(0, end - 65536)
+                    handle.seek(start)
+                    chunk = handle.read(end - start)
+                    found = chunk.rfind(b"\n")
+                    if found >= 0:
+                        return start + found + 1
+                    end = start
+                return 0
+        except OSError:
+            return None
+
+    def _identity(self, name):
+        try:
+            with open(name, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                head = handle.read(self.HEAD)
+        except OSError:
+            return None
+        return info.st_ino, info.st_size, head
+
+    def _new_generation(self, name, identity):
+        ino, _size, head = identity if identity else (0, 0, b"")
+        entry = {"key": instance_id(), "ino": ino, "head": head.hex(), "head_len": len(head), "max": 0}
+        self.files[name] = entry
+        self.save(force=True)
+        return entry
+
+    def _same_file(self, entry, identity):
+        if entry is None or identity is None:
+            return False
+        ino, size, head = identity
+        return ino == entry["ino"] and size >= entry["max"] and head[: entry["head_len"]].hex() == entry["head"]
+
+    def file_line(self, name, offset):
+        """(ID, PREV) of the line at OFFSET of file NAME.
+
+        PREV is the number of the line before it (0 before the first), so the
+        collector can tell that it holds every line of a generation up to
+        one, whatever the order they came in: within a run it is the line
+        handed over before; for the first line of a run, or of a generation
+        that does not start at offset 0, the file is read back to the line
+        before (None when it cannot be read).
+        """
+        last = self.last.get(name)
+        entry = self.files.get(name)
+        previous = last
+        if last is None:
+            if not self._same_file(entry, self._identity(name)):
+                entry = self._new_generation(name, self._identity(name))
+            previous = self._previous_line(name, offset)
+        elif offset <= last:
+            entry = self._new_generation(name, self._identity(name))
+            previous = self._previous_line(name, offset)
+        self.last[name] = offset
+        if offset > entry["max"]:
+            entry["max"] = offset
+            self.dirty = True
+            self.save()
+        return f"{entry['key']}-{offset + 1}", None if previous is None else previous + 1
+
+    def save(self, force=False):
+        """Write the state when it changed (FORCE: now, else at most every save_interval seconds)."""
+        if not self.path or not (force or self.dirty):
+            return
+        now = self.clock()
+        if not force and self.saved_at is not None and now - self.saved_at < self.save_interval:
+            return
+        temporary = self.path + ".new"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump({"files": self.files}, handle, separators=(",", ":"))
+        os.replace(temporary, self.path)
+        self.saved_at, self.dirty = now, False
+
+
+def run_mmexternal(redactor, stdin, stdout, fulljson=True, sequencer=None):
     """rsyslog's mmexternal protocol: one message a line in, one JSON reply a line out.
 
     In (interface.input): ``fulljson``, the message object as JSON (its
@@ -303,28 +455,31 @@ def run_mmexternal(redactor, stdin, stdout, fulljson=True, sequence=None):
     message changed, ``{}`` when it did not: mmexternal wants a reply per
     message, in order, with only the properties to change.
 
-    With SEQUENCE (an instance ID), every reply also sets the message
-    variable ``$!aiguard_seq`` to ``SEQUENCE-N``, N counting the messages
-    from 1: with rsyslog's ``forceSingleInstance``, a per-host sequence ID
-    that no other run of the program gives out.
+    With SEQUENCER (a ``Sequencer``; it needs ``fulljson``), every reply also
+    sets the message variables ``$!aiguard_seq`` to the line's sequence ID
+    and ``$!aiguard_prev`` to the number of the line before it (empty when
+    unknown): with rsyslog's ``forceSingleInstance`` one program numbers
+    every line.
     """
-    number = 0
     for raw in stdin:
-        text = raw.decode("utf-8", "replace").rstrip("\n")
+        message = None
         if fulljson:
             try:
-                message = json.loads(text).get("msg", "")
-            except (ValueError, AttributeError):
-                message = ""
+                message = json.loads(raw)
+            except ValueError:
+                message = None
+            text = message.get("msg", "") if isinstance(message, dict) else ""
         else:
-            message = text
-        redacted = redactor.redact(message) if isinstance(message, str) else message
-        reply = {"msg": redacted} if redacted != message else {}
-        if sequence is not None:
-            number += 1
-            reply["$!"] = {"aiguard_seq": f"{sequence}-{number}"}
+            text = raw.decode("utf-8", "replace").rstrip("\n")
+        redacted = redactor.redact(text) if isinstance(text, str) else text
+        reply = {"msg": redacted} if redacted != text else {}
+        if sequencer is not None:
+            seq, prev = sequencer(message)
+            reply["$!"] = {"aiguard_seq": seq, "aiguard_prev": "" if prev is None else str(prev)}
         stdout.write(json.dumps(reply, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
         stdout.flush()
+    if sequencer is not None:
+        sequencer.save(force=True)
 
 
 def run_filter(redactor, stdin, stdout):
@@ -349,6 +504,7 @@ def main(argv=None, stdin=None, stdout=None):
     external = commands.add_parser("mmexternal", help="rsyslog's external message modifier protocol")
     external.add_argument("--input", choices=["fulljson", "msg"], default="fulljson", help="mmexternal interface.input")
     external.add_argument("--sequence", action="store_true", help="set $!aiguard_seq to a per-host sequence ID")
+    external.add_argument("--state", help="the sequence IDs' state file (kept across restarts)")
     commands.add_parser("filter", help="stdin to stdout, line by line, flushed per line")
     args = parser.parse_args(argv)
     config = {}
@@ -364,8 +520,8 @@ def main(argv=None, stdin=None, stdout=None):
     stdout = sys.stdout.buffer if stdout is None else stdout
     try:
         if args.mode == "mmexternal":
-            sequence = instance_id() if args.sequence else None
-            run_mmexternal(redactor, stdin, stdout, args.input == "fulljson", sequence)
+            sequencer = Sequencer(args.state) if args.sequence else None
+            run_mmexternal(redactor, stdin, stdout, args.input == "fulljson", sequencer)
         else:
             run_filter(redactor, stdin, stdout)
     except (BrokenPipeError, KeyboardInterrupt):

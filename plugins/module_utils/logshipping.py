@@ -54,6 +54,7 @@ MODEL_OPTIONS = {
     "tls_cert_file": dict(type="str", default="/etc/aiguard/log-shipping/host.pem"),
     "tls_key_file": dict(type="str", default="/etc/aiguard/log-shipping/host.key"),
     "tls_permitted_peers": dict(type="list", elements="str", default=[]),
+    "tls_lab_ca_dir": dict(type="str", default=""),
     "nginx_access_log": dict(type="str", default="/var/log/nginx/aiguard-access.json"),
     "nginx_error_log": dict(type="str", default="/var/log/nginx/error.log"),
     "files": dict(type="list", elements="dict", default=[], options=FILE_OPTIONS),
@@ -70,6 +71,7 @@ MODEL_OPTIONS = {
     ),
     "queue_dir": dict(type="str", default="/var/spool/rsyslog"),
     "queue_max_disk_space": dict(type="str", default="1g"),
+    "queue_sync": dict(type="bool", default=False),
     "redact_extra_patterns": dict(type="list", elements="dict", default=[]),
     "redact_path_prefixes": dict(type="list", elements="str", default=["/root/workspace"]),
     "redact_ipv4": dict(type="bool", default=False),
@@ -90,6 +92,9 @@ UNIT_RE = re.compile(r"^[A-Za-z0-9@._:-]+\.(service|socket|timer|scope)$")
 SIZE_RE = re.compile(r"^([1-9][0-9]*)([kmg]?)$", re.IGNORECASE)
 UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 MIN_QUEUE = 16 * 1024**2
+QUEUE_MESSAGES = 500_000
+# Seconds aiguard-log-ship waits for the collector; rsyslog waits longer for aiguard-log-ship.
+SHIP_TIMEOUT = 20
 # An absolute, normalised path rsyslog can take in a double-quoted string:
 # any UTF-8 (non-ASCII names work), no quote, backslash or control character.
 BAD_PATH_CHARS = re.compile(r'["\\\x00-\x1f\x7f]')
@@ -119,6 +124,7 @@ class Model:
     redact_config: dict = field(default_factory=dict)
     collector_settings: dict = field(default_factory=dict)
     packages: list = field(default_factory=list)
+    ship_files: list = field(default_factory=list)
 
     def as_dict(self):
         return {"problems": [], **asdict(self)}
@@ -274,7 +280,7 @@ def build(**settings):
     for item in inputs:
         item["tag"] = f"aiguard-{item['name']}:"
     packages = ["rsyslog", "rsyslog-gnutls", "python3"]
-    if transport == RELP:
+    if transport == RELP and values["collector"]:
         packages.insert(1, "rsyslog-relp")
     if values["collector"]:
         packages.append("logrotate")
@@ -289,6 +295,17 @@ def build(**settings):
                 "port": c["port"] or DEFAULT_PORTS[transport],
                 "name": c["name"] or c["host"],
                 "id": f"c{index}",
+                # aiguard-log-ship's settings (logship.py), for RELP.
+                "ship": {
+                    "host": c["host"],
+                    "port": c["port"] or DEFAULT_PORTS[transport],
+                    "name": c["name"] or c["host"],
+                    "ca_file": values["tls_ca_file"],
+                    "cert_file": values["tls_cert_file"] if values["tls_mutual"] else "",
+                    "key_file": values["tls_key_file"] if values["tls_mutual"] else "",
+                    "timeout": SHIP_TIMEOUT,
+                    "spool": f"{values['queue_dir']}/aiguard_c{index}.spool",
+                },
             }
             for index, c in enumerate(collectors)
         ],
@@ -311,6 +328,9 @@ def build(**settings):
             "dir": values["queue_dir"],
             "max_disk_space": values["queue_max_disk_space"].lower(),
             "max_disk_bytes": parse_size(values["queue_max_disk_space"]),
+            "sync": values["queue_sync"],
+            # A disk queue counts its messages too (1,000 by default); rsyslog warns above 500,000.
+            "max_messages": QUEUE_MESSAGES,
         },
         redact_config={
             "extra_patterns": values["redact_extra_patterns"],
@@ -324,4 +344,6 @@ def build(**settings):
             "retention_days": values["collector_retention_days"],
         },
         packages=packages,
+        # The settings files of aiguard-log-ship in the role's directory, one per collector (RELP).
+        ship_files=[f"c{index}.json" for index in range(len(collectors))] if transport == RELP else [],
     )

@@ -14,8 +14,11 @@ import pytest
 from ansible_collections.aiguard.hardening.plugins.module_utils import logcollect
 
 
-def shipped(seq, host="app1", source="heygem", msg="任务 完成", peer="10.89.0.7"):
-    record = {"host": host, "source": source, "seq": seq, "time": "2026-12-03T18:00:00+00:00", "msg": msg}
+def shipped(seq, host="app1", source="heygem", msg="任务 完成", peer="10.89.0.7", prev="auto"):
+    """A line as a client ships it; PREV "auto": the number before SEQ's (a counter's)."""
+    if prev == "auto":
+        prev = str(int(seq.rsplit("-", 1)[1]) - 1)
+    record = {"host": host, "source": source, "seq": seq, "prev": prev, "time": "2026-12-03T18:00:00+00:00", "msg": msg}
     return json.dumps({"peer": peer, "msg": json.dumps(record, ensure_ascii=False)}).encode() + b"\n"
 
 
@@ -27,18 +30,38 @@ def stored(root, host="app1", source="heygem"):
 @pytest.mark.parametrize(
     ("order", "kept"),
     [
-        (["a1b2c3d4-1", "a1b2c3d4-2", "a1b2c3d4-3"], 3),
-        (["a1b2c3d4-1", "a1b2c3d4-2", "a1b2c3d4-1", "a1b2c3d4-2", "a1b2c3d4-3"], 3),  # RELP resends a window
-        (["a1b2c3d4-3", "a1b2c3d4-1", "a1b2c3d4-3", "a1b2c3d4-2"], 3),  # out of order
-        (["a1b2c3d4-1", "ffffffff-1", "a1b2c3d4-1"], 2),  # a new instance of the redactor starts again at 1
+        ([("a1b2c3d4-1", "0"), ("a1b2c3d4-2", "1"), ("a1b2c3d4-3", "2")], 3),
+        # RELP resends a window after a reconnect
+        ([("a1b2c3d4-1", "0"), ("a1b2c3d4-2", "1"), ("a1b2c3d4-1", "0"), ("a1b2c3d4-2", "1"), ("a1b2c3d4-3", "2")], 3),
+        # a new instance of the redactor starts again at 1
+        ([("a1b2c3d4-1", "0"), ("ffffffff-1", "0"), ("a1b2c3d4-1", "0")], 2),
+        # file lines: N is an offset plus one, PREV the line before's
+        ([("a1b2c3d4-1", "0"), ("a1b2c3d4-5", "1"), ("a1b2c3d4-5", "1"), ("a1b2c3d4-12", "5")], 3),
+        # a failed batch handed over again after newer lines: late, not a duplicate
+        ([("a1b2c3d4-1", "0"), ("a1b2c3d4-30", "20"), ("a1b2c3d4-10", "1"), ("a1b2c3d4-20", "10"), ("a1b2c3d4-30", "20")], 4),
+        ([("a1b2c3d4-3", "2"), ("a1b2c3d4-1", "0"), ("a1b2c3d4-3", "2"), ("a1b2c3d4-2", "1")], 3),
+        # the line before unknown: kept apart, still stored once
+        ([("a1b2c3d4-7", ""), ("a1b2c3d4-7", ""), ("a1b2c3d4-9", "7")], 2),
     ],
 )
 def test_each_sequence_id_is_stored_once(tmp_path, order, kept):
     store = logcollect.Store(str(tmp_path))
-    results = [store.write(shipped(seq)) for seq in order]
+    results = [store.write(shipped(seq, prev=prev)) for seq, prev in order]
     assert len(stored(tmp_path)) == kept
     assert results.count("stored") == kept
     assert results.count("duplicate") == len(order) - kept
+    # Every drop is on record, by ID, beside the host's files.
+    dropped = (tmp_path / "app1" / "_duplicates.log").read_bytes().splitlines() if kept < len(order) else []
+    assert len(dropped) == len(order) - kept
+
+
+def test_lines_in_order_leave_nothing_waiting():
+    seen = logcollect.Seen()
+    offsets = [0, 17, 40, 41, 90]
+    for prev, offset in zip([-1] + offsets, offsets, strict=False):
+        assert seen.add("app1", f"a1b2c3d4-{offset + 1}", str(prev + 1))
+    assert seen.waiting() == 0
+    assert not seen.add("app1", "a1b2c3d4-18", "1")
 
 
 def test_a_restart_remembers_what_is_stored(tmp_path):

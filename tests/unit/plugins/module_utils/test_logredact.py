@@ -186,6 +186,118 @@ def test_mmexternal_raw_msg_input():
     assert json.loads(stdout.getvalue()) == {"msg": "[REDACTED:email] x"}
 
 
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def file_message(name, offset, msg="line"):
+    return {"msg": msg, "$!": {"metadata": {"filename": str(name), "fileoffset": str(offset)}}}
+
+
+def test_a_file_line_read_again_after_a_crash_keeps_its_id(tmp_path):
+    log = tmp_path / "运行实时日志.log"
+    log.write_bytes(b"one\ntwo\nthree\n")
+    state = str(tmp_path / "seq.json")
+    first = logredact.Sequencer(state)
+    ids = [first(file_message(log, offset)) for offset in (0, 4, 8)]
+    assert len(set(ids)) == 3
+    assert ids[0][0].endswith("-1") and ids[2][0].endswith("-9")
+    assert [prev for _seq, prev in ids] == [0, 1, 5]
+    # kill -9: no final save; the state on disk is what the last forced or timed save wrote.
+    again = logredact.Sequencer(state)
+    # The first line of the new run finds the line before it in the file.
+    assert [again(file_message(log, offset)) for offset in (4, 8)] == ids[1:]
+    assert again(file_message(log, 14))[0].split("-")[0] == ids[0][0].split("-")[0]
+
+
+@pytest.mark.parametrize("change", ["rotate", "truncate", "replace", "shrink_while_down"])
+def test_a_new_generation_of_a_file_gets_a_new_key(tmp_path, change):
+    log = tmp_path / "app.log"
+    log.write_bytes(b"first line of the day\nsecond\n")
+    state = str(tmp_path / "seq.json")
+    seq = logredact.Sequencer(state)
+    key = seq(file_message(log, 0))[0].split("-")[0]
+    seq(file_message(log, 22))
+    if change == "rotate":  # renamed away, a new file: imfile starts at 0 again
+        log.rename(tmp_path / "app.log.1")
+        log.write_bytes(b"first line of the day\n")
+        new = seq(file_message(log, 0))
+    elif change == "truncate":  # copytruncate: same inode, offsets start again
+        log.write_bytes(b"first line of the day\n")
+        new = seq(file_message(log, 0))
+    elif change == "replace":  # while rsyslog was down: another inode, same first bytes
+        seq.save(force=True)
+        log.unlink()
+        (tmp_path / "keep").write_bytes(b"x")  # the old inode is not reused at once
+        log.write_bytes(b"first line of the day\nsecond\nthird\n")
+        new = logredact.Sequencer(state)(file_message(log, 22))
+    else:  # truncated while down, below the highest offset seen
+        seq.save(force=True)
+        log.write_bytes(b"first line of the day\n")
+        new = logredact.Sequencer(state)(file_message(log, 0))
+    assert new[0].split("-")[0] != key
+
+
+def test_the_state_is_saved_on_a_new_generation_and_then_at_intervals(tmp_path):
+    log = tmp_path / "app.log"
+    log.write_bytes(b"a\n" * 100)
+    state = tmp_path / "seq.json"
+    clock = Clock()
+    seq = logredact.Sequencer(str(state), save_interval=1.0, clock=clock)
+    seq(file_message(log, 0))
+    assert json.loads(state.read_text())["files"][str(log)]["max"] == 0
+    seq(file_message(log, 2))
+    assert json.loads(state.read_text())["files"][str(log)]["max"] == 0  # within the interval
+    clock.now = 1.5
+    seq(file_message(log, 4))
+    assert json.loads(state.read_text())["files"][str(log)]["max"] == 4
+
+
+def test_a_broken_state_file_only_starts_new_generations(tmp_path):
+    log = tmp_path / "app.log"
+    log.write_bytes(b"a\n")
+    state = tmp_path / "seq.json"
+    state.write_text('{"files": {"x": {"key": "nothex"}}, ')
+    seq, prev = logredact.Sequencer(str(state))(file_message(log, 0))
+    assert seq.endswith("-1")
+    assert prev == 0
+
+
+def test_the_line_before_is_found_in_the_file_after_a_start(tmp_path):
+    log = tmp_path / "app.log"
+    long_line = b"x" * 70000 + b"\n"  # longer than one read back
+    log.write_bytes(b"one\n" + long_line + b"three\n")
+    seq = logredact.Sequencer(str(tmp_path / "seq.json"))
+    assert seq(file_message(log, 4 + len(long_line)))[1] == 5  # the long line's offset 4, plus one
+    other = logredact.Sequencer(str(tmp_path / "seq2.json"))
+    assert other(file_message(log, 4))[1] == 1
+    assert logredact.Sequencer()(file_message(tmp_path / "gone.log", 9))[1] is None
+
+
+def test_journal_lines_are_counted_per_run():
+    seq = logredact.Sequencer()
+    ids = [seq({"msg": "m", "$!": {"_SYSTEMD_UNIT": "nginx.service"}}) for _n in range(3)]
+    assert [(i.split("-")[1], prev) for i, prev in ids] == [("1", 0), ("2", 1), ("3", 2)]
+    assert len({i.split("-")[0] for i, _prev in ids}) == 1
+    assert logredact.Sequencer()(None)[0].split("-")[0] != ids[0][0].split("-")[0]
+
+
+def test_mmexternal_sets_the_sequence_id(tmp_path):
+    log = tmp_path / "app.log"
+    log.write_bytes(b"GET /?token=abc\n")
+    stdin = io.BytesIO((json.dumps(file_message(log, 0, "GET /?token=abc")) + "\n").encode())
+    stdout = io.BytesIO()
+    logredact.run_mmexternal(DEFAULT, stdin, stdout, sequencer=logredact.Sequencer(str(tmp_path / "s.json")))
+    reply = json.loads(stdout.getvalue())
+    assert reply["msg"] == "GET /?token=[REDACTED:query_secret]"
+    assert reply["$!"]["aiguard_seq"].endswith("-1")
+    assert reply["$!"]["aiguard_prev"] == "0"
+
+
 def test_filter_keeps_bytes_that_are_not_utf8():
     stdout = io.BytesIO()
     logredact.run_filter(DEFAULT, io.BytesIO(b"\xff\xfe token=x \xe8\xbf\x90\n last"), stdout)

@@ -32,13 +32,31 @@ def problems(**settings):
 def test_defaults_are_filled_in():
     built = model(files=[HEYGEM])
     assert built["problems"] == []
-    assert built["collectors"] == [{"host": "10.89.0.5", "port": 2514, "name": "collector.lab.internal", "id": "c0"}]
+    assert built["collectors"] == [
+        {
+            "host": "10.89.0.5",
+            "port": 2514,
+            "name": "collector.lab.internal",
+            "id": "c0",
+            "ship": {
+                "host": "10.89.0.5",
+                "port": 2514,
+                "name": "collector.lab.internal",
+                "ca_file": "/etc/aiguard/log-shipping/ca.pem",
+                "cert_file": "/etc/aiguard/log-shipping/host.pem",
+                "key_file": "/etc/aiguard/log-shipping/host.key",
+                "timeout": 20,
+                "spool": "/var/spool/rsyslog/aiguard_c0.spool",
+            },
+        }
+    ]
+    assert built["ship_files"] == ["c0.json"]
     assert built["inputs"] == [
         {"name": "nginx_access", "path": "/var/log/nginx/aiguard-access.json", "tag": "aiguard-nginx_access:"},
         {"name": "nginx_error", "path": "/var/log/nginx/error.log", "tag": "aiguard-nginx_error:"},
         {"name": "heygem", "path": "/root/workspace/运行实时日志.log", "tag": "aiguard-heygem:"},
     ]
-    assert built["queue"] == {"dir": "/var/spool/rsyslog", "max_disk_space": "1g", "max_disk_bytes": 1024**3}
+    assert built["queue"] == {"dir": "/var/spool/rsyslog", "max_disk_space": "1g", "max_disk_bytes": 1024**3, "sync": False, "max_messages": 500_000}
     assert built["tls"]["mutual"] is True
     assert built["tls"]["files"] == [
         "/etc/aiguard/log-shipping/ca.pem",
@@ -52,7 +70,8 @@ def test_defaults_are_filled_in():
         "truncate_ipv4": False,
         "truncate_ipv6": False,
     }
-    assert built["packages"] == ["rsyslog", "rsyslog-relp", "rsyslog-gnutls", "python3"]
+    # A client ships with its own RELP sender (logship.py); only a collector needs rsyslog-relp (imrelp).
+    assert built["packages"] == ["rsyslog", "rsyslog-gnutls", "python3"]
     assert built["collector_settings"] == {"dir": "/var/log/aiguard-collector", "port": 2514, "retention_days": 30}
 
 
