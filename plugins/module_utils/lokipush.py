@@ -128,9 +128,12 @@ class Pusher:
                 password = handle.read().rstrip("\r\n")
             token = base64.b64encode(f"{settings['user']}:{password}".encode()).decode("ascii")
             self.headers["Authorization"] = f"Basic {token}"
-        self.context = None
+        handlers = []
         if settings["url"].startswith("https://"):
-            self.context = ssl.create_default_context(cafile=settings["ca_file"] or None)
+            context = ssl.create_default_context(cafile=settings["ca_file"] or None)
+            handlers.append(urllib.request.HTTPSHandler(context=context))
+        # Plain urllib (this runs without Ansible), no proxy from the environment.
+        self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), *handlers)
 
     def push(self, lines):
         """Send LINES; returns 'sent', 'empty' or 'dropped' (a 400); raises PushError for a retry."""
@@ -139,7 +142,7 @@ class Pusher:
         body = json.dumps(payload(lines, self.settings["labels"], self.settings["record_labels"])).encode("utf-8")
         request = urllib.request.Request(self.settings["url"], data=body, headers=self.headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=self.settings["timeout"], context=self.context) as answer:
+            with self.opener.open(request, timeout=self.settings["timeout"]) as answer:
                 answer.read()
         except urllib.error.HTTPError as error:
             detail = error.read(200).decode("utf-8", "replace").strip().replace("\n", " ")
