@@ -231,14 +231,20 @@ def _entry(index, item, label, path_problem, parse_size):
     return (None if found else entry), found
 
 
-def _rendered(entry):
-    """What the templates and tasks use of a checked entry."""
+def _rendered(position, entry):
+    """What the templates and tasks use of the checked entry at POSITION in the list.
+
+    The password itself is left out, so the model can be shown: the task that
+    writes it to ``secret_file`` takes it from the variable's entry at ``position``.
+    """
     name = entry["name"]
-    out = dict(entry)
+    out = {key: value for key, value in entry.items() if key != "password"}
+    out["position"] = position
     out["queue_file"] = f"aiguard_fwd_{name}"
     out["queue_max_disk_space"] = entry["queue_max_disk_space"].lower()
     if "password" in entry:
         # The secret is never in an rsyslog file: rsyslog reads it with `cat FILE`, the pusher from the file.
+        out["write_secret"] = bool(entry["password"])
         out["secret_file"] = entry["password_file"] or (f"{FORWARD_DIR}/{name}.secret" if entry["password"] else "")
     if entry["type"] == GELF:
         out["ca_file"] = entry["ca_file"] or SYSTEM_CA_FILE
@@ -268,7 +274,7 @@ def check(items, label, collector, path_problem, parse_size):
         entry, more = _entry(index, item, label, path_problem, parse_size)
         found += more
         if entry is not None:
-            forwards.append(_rendered(entry))
+            forwards.append(_rendered(index, entry))
     names = [entry["name"] for entry in forwards]
     for name in sorted({name for name in names if names.count(name) > 1}):
         found.append(f"{label}: the name {name!r} is used twice; give each forward its own name")

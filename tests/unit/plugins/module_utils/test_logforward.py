@@ -45,9 +45,10 @@ def test_elasticsearch_defaults():
         "index_date": "day",
         "bulk": True,
         "user": "",
-        "password": "",
         "password_file": "",
+        "position": 0,
         "queue_file": "aiguard_fwd_elasticsearch",
+        "write_secret": False,
         "secret_file": "",
     }
 
@@ -71,7 +72,12 @@ def test_password_value_goes_to_a_root_only_file_and_a_file_is_used_as_it_is():
         {**ES, "name": "os", "type": "opensearch", "user": "aiguard", "password_file": "/etc/aiguard/os.pass"},
     )
     assert given["secret_file"] == "/etc/aiguard/log-forward/elasticsearch.secret"
+    assert given["write_secret"] is True
     assert from_file["secret_file"] == "/etc/aiguard/os.pass"
+    assert from_file["write_secret"] is False
+    # The model can be shown: no password in it.
+    assert "s3cret" not in repr(logshipping.build(**collector([{**ES, "user": "a", "password": "s3cret"}])).as_dict())
+    assert [entry["position"] for entry in (given, from_file)] == [0, 1]
 
 
 def test_gelf_defaults():
