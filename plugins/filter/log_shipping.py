@@ -26,6 +26,11 @@ left out meaning the role's default. Returns a dict:
     what the templates and tasks use;
 ``redact_config``
     the JSON the host's ``aiguard-log-redact`` reads.
+``forwards``
+    a collector's forwards (``plugins/module_utils/logforward.py``): each
+    entry's options with the type's defaults, its queue file, and where its
+    secret and settings go; without the passwords, which the role takes from
+    the variable's entry at ``position``.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ import ipaddress
 import re
 from dataclasses import asdict, dataclass, field
 
-from ansible_collections.aiguard.hardening.plugins.module_utils import argspec, logredact
+from ansible_collections.aiguard.hardening.plugins.module_utils import argspec, logforward, logredact
 
 PREFIX = "log_shipping_"
 RELP, TCP_TLS = "relp", "tcp-tls"
@@ -79,6 +79,7 @@ MODEL_OPTIONS = {
     "collector_dir": dict(type="str", default="/var/log/aiguard-collector"),
     "collector_port": dict(type="int", default=0),
     "collector_retention_days": dict(type="int", default=30),
+    "collector_forwards": logforward.OPTION,
 }
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -125,6 +126,7 @@ class Model:
     collector_settings: dict = field(default_factory=dict)
     packages: list = field(default_factory=list)
     ship_files: list = field(default_factory=list)
+    forwards: list = field(default_factory=list)
 
     def as_dict(self):
         return {"problems": [], **asdict(self)}
@@ -255,6 +257,12 @@ def _check(settings):
         found += logredact.pattern_problems(get("redact_extra_patterns"), PREFIX + "redact_extra_patterns")
     if "redact_path_prefixes" not in bad:
         found += logredact.path_problems(get("redact_path_prefixes"), PREFIX + "redact_path_prefixes")
+    # The collector's forwards (logforward.py): checked, and kept as the templates use them.
+    if "collector_forwards" not in bad:
+        values["collector_forwards"], more = logforward.check(
+            get("collector_forwards"), PREFIX + "collector_forwards", get("collector"), path_problem, parse_size
+        )
+        found += more
     if not bad and not get("client") and not get("collector"):
         found.append(f"{PREFIX}client and {PREFIX}collector are both false: the role would do nothing; set one")
     return values, collectors, files, found
@@ -284,6 +292,7 @@ def build(**settings):
         packages.insert(1, "rsyslog-relp")
     if values["collector"]:
         packages.append("logrotate")
+        packages += logforward.packages(values["collector_forwards"])
     port = values["collector_port"] or DEFAULT_PORTS[transport]
     return Model(
         client=values["client"],
@@ -346,4 +355,5 @@ def build(**settings):
         packages=packages,
         # The settings files of aiguard-log-ship in the role's directory, one per collector (RELP).
         ship_files=[f"c{index}.json" for index in range(len(collectors))] if transport == RELP else [],
+        forwards=values["collector_forwards"],
     )

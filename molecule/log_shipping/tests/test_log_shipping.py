@@ -180,3 +180,30 @@ def test_the_running_config_survives_a_broken_change(app, converge):
 
 def test_check_mode_reports_no_change(converge_check):
     assert converge_check.changed == {}, converge_check.output
+
+
+FORWARDS = ("elasticsearch", "opensearch", "gelf", "loki")
+
+
+def test_the_collector_runs_with_its_forwards_and_still_stores(app, collector):
+    # One forward of each type (converge.yml), to ports where nothing listens:
+    # not a live backend test, but rsyslog takes the configuration, keeps
+    # running, and storing does not wait for the suspended forwards.
+    conf = collector.file("/etc/rsyslog.d/50-aiguard-collector.conf").content_string
+    for name in FORWARDS:
+        assert f'name="aiguard_fwd_{name}"' in conf
+        assert f'queue.filename="aiguard_fwd_{name}"' in conf
+    assert "lab-es-password" not in conf
+    secret = collector.file("/etc/aiguard/log-forward/elasticsearch.secret")
+    assert secret.mode == 0o600
+    assert secret.content_string == "lab-es-password"
+    check = collector.run("rsyslogd -N1")
+    assert check.rc == 0, check.stdout + check.stderr
+    assert collector.run("systemctl is-active rsyslog").stdout.strip() == "active"
+    marker = uuid.uuid4().hex
+    append(app, HEYGEM_LOG, [f"forwards configured {marker}"])
+    assert wait_for(lambda: [r for r in stored(collector, "heygem") if marker in r["msg"]])
+    # The Loki forward's pusher is running (omprog started it for the record).
+    pusher = "pgrep -f '^/usr/bin/python3 -I /usr/local/lib/aiguard/aiguard-log-loki.py'"
+    assert wait_for(lambda: collector.run(pusher).rc == 0, timeout=15)
+    assert collector.run("systemctl is-active rsyslog").stdout.strip() == "active"
