@@ -35,14 +35,19 @@ def render(template, **settings):
 
 def test_client_relp_with_mutual_tls():
     text = render("client.conf.j2", files=[{"path": "/root/workspace/运行实时日志.log", "name": "heygem"}])
-    assert 'module(load="omrelp")' in text
-    assert 'target="10.89.0.5" port="2514"' in text
-    assert 'tls.authMode="name" tls.permittedPeer=["collector.lab.internal"]' in text
-    assert 'tls.myCert="/etc/aiguard/log-shipping/host.pem"' in text
-    assert 'queue.type="LinkedList" queue.filename="aiguard_c0"' in text
+    # RELP is spoken by aiguard-log-ship (logship.py), its settings in a file per collector.
+    assert "omrelp" not in text
+    assert 'module(load="omprog")' in text
+    assert 'binary="/usr/local/sbin/aiguard-log-ship /etc/aiguard/log-ship/c0.json"' in text
+    assert 'confirmMessages="on" useTransactions="on"' in text
+    assert 'queue.type="Disk" queue.filename="aiguard_c0"' in text
     assert 'queue.maxDiskSpace="1g" queue.saveOnShutdown="on"' in text
+    assert 'queue.size="500000"' in text
     assert 'file="/root/workspace/运行实时日志.log" tag="aiguard-heygem:"' in text
+    assert 'addMetadata="on" persistStateInterval="0" persistStateAfterSubmission="on"' in text
+    assert 'ruleset(name="aiguard_file_heygem" queue.type="Direct")' in text
     assert 'set $!aiguard_source = "heygem";' in text
+    assert 'property(name="$!aiguard_prev" format="json")' in text
     assert '$!_SYSTEMD_UNIT == ["nginx.service", "ufw.service"' in text
     assert 'forceSingleInstance="on"' in text
 
