@@ -153,11 +153,16 @@ def test_an_outage_loses_nothing_and_stores_nothing_twice(app, collector):
     append(app, OUTAGE_LOG, lines[:50])
     assert wait_for(lambda: len([r for r in stored(collector, "outage") if run in r["msg"]]) == 50)
     collector.run("systemctl stop rsyslog")
-    append(app, OUTAGE_LOG, lines[50:150])
+    append(app, OUTAGE_LOG, lines[50:120])
     time.sleep(2)
     assert app.run("systemctl restart rsyslog").rc == 0
-    append(app, OUTAGE_LOG, lines[150:250])
-    time.sleep(3)
+    append(app, OUTAGE_LOG, lines[120:200])
+    time.sleep(2)
+    # A crash of the client's rsyslog inside the outage; systemd starts it again.
+    assert app.run("kill -9 $(pidof rsyslogd)").rc == 0
+    append(app, OUTAGE_LOG, lines[200:250])
+    assert wait_for(lambda: app.run("pidof rsyslogd").rc == 0, timeout=15)
+    time.sleep(2)
     assert collector.run("systemctl start rsyslog").rc == 0
     append(app, OUTAGE_LOG, lines[250:])
 
@@ -169,6 +174,62 @@ def test_an_outage_loses_nothing_and_stores_nothing_twice(app, collector):
     got = ours()
     assert sorted(set(got)) == lines, f"lost: {sorted(set(lines) - set(got))[:10]}"
     assert len(got) == len(set(got)) == 300, f"stored twice: {len(got) - len(set(got))}"
+
+
+TCP_COLLECTOR = "aiguard-log-shipping-tcp"
+TCP_SEND = """
+import json, socket, ssl, sys
+tls, cert, marker = sys.argv[1] == "tls", sys.argv[2], sys.argv[3]
+record = {"host": %(app)r, "source": "tcptest", "seq": "abcdef0123456789-1", "prev": "0",
+          "time": "2026-12-04T05:00:00+00:00", "unit": "", "msg": marker}
+line = ("<13>1 2026-12-04T05:00:00+00:00 app aiguard - - - " + json.dumps(record)).encode()
+sock = socket.create_connection((%(host)r, 6514), timeout=5)
+try:
+    if tls:
+        ctx = ssl.create_default_context(cafile="/etc/aiguard/log-shipping/ca.pem")
+        if cert:
+            ctx.load_cert_chain(f"/etc/aiguard/log-shipping/{cert}.pem", f"/etc/aiguard/log-shipping/{cert}.key")
+        sock = ctx.wrap_socket(sock, server_hostname=%(host)r)
+    sock.sendall(b"%%d %%s" %% (len(line), line))
+    sock.settimeout(2)
+    try:
+        print("READ", sock.recv(10))
+    except socket.timeout:
+        print("OPEN")
+except (OSError, ssl.SSLError) as error:
+    print("REFUSED", type(error).__name__, error)
+finally:
+    sock.close()
+"""
+
+
+def tcp_send(app, mode, cert=""):
+    """A shipped line sent to the TCP collector from the app host; returns its marker."""
+    marker = uuid.uuid4().hex
+    script = TCP_SEND % {"host": TCP_COLLECTOR, "app": APP}
+    app.run(f"python3 -c {shlex.quote(script)} {mode} {shlex.quote(cert)} {marker}")
+    return marker
+
+
+def tcp_stored(host_of, marker):
+    return host_of(TCP_COLLECTOR).run(f"grep -rlF {marker} /var/log/aiguard-collector").stdout.strip()
+
+
+def test_the_tcp_collector_stores_a_client_with_its_certificate(app, host_of):
+    """The control for the refusals below: TCP with TLS and the host's own certificate."""
+    marker = tcp_send(app, "tls", "host")
+    assert wait_for(lambda: tcp_stored(host_of, marker), timeout=15) == f"/var/log/aiguard-collector/{APP}/tcptest.log"
+
+
+@pytest.mark.parametrize(
+    ("mode", "cert"),
+    [("plain", ""), ("tls", ""), ("tls", "aiguard-log-shipping-stranger")],
+    ids=["plaintext", "tls-without-certificate", "tls-untrusted-certificate"],
+)
+def test_the_tcp_collector_refuses_other_clients(app, host_of, mode, cert):
+    marker = tcp_send(app, mode, cert)
+    time.sleep(3)
+    assert tcp_stored(host_of, marker) == ""
 
 
 def test_the_running_config_survives_a_broken_change(app, converge):
