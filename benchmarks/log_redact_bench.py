@@ -200,14 +200,14 @@ def main():
     clean_rate = rate(lambda: [redactor.redact(line) for line in clean], len(clean), args.rounds)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"python {sys.version.split()[0]}, one CPU, median of {args.rounds} rounds, load average {load:.1f}:")
-    print("                                     lines/s (wall)  lines/s (CPU)")
+    print("                                        lines/s (wall)  lines/s (CPU)")
     for label, (wall, cpu) in (
         ("engine, seeded corpus", engine),
         ("engine, no secrets at all", clean_rate),
         ("mmexternal loop (JSON in and out)", external),
         ("mmexternal loop, file lines numbered", sequenced),
     ):
-        print(f"  {label:<34} {wall:>13,.0f} {cpu:>14,.0f}")
+        print(f"  {label:<37} {wall:>10,.0f} {cpu:>14,.0f}")
     ok = not missed and min(engine[1], sequenced[1]) >= TARGET
     print(
         "result:",
