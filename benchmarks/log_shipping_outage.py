@@ -118,7 +118,10 @@ def main():
     start = time.monotonic()
     writer = subprocess.Popen(
         ["podman", "exec", CLIENT, "python3", "-c", WRITER, LOG, marker, str(args.lines), str(seconds)],
-        env=dict(os.environ, CONTAINERS_CONF=os.environ.get("CONTAINERS_CONF", str(ROOT / ".config" / "containers.conf"))),
+        env={
+            **os.environ,
+            "CONTAINERS_CONF": os.environ.get("CONTAINERS_CONF", str(ROOT / ".config" / "containers.conf")),
+        },
     )
     events = [
         (args.margin, "collector: stop rsyslog", COLLECTOR, "systemctl stop syslog.socket rsyslog.service"),

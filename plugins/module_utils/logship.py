@@ -148,7 +148,7 @@ class Session:
     def _read(self):
         try:
             return self.reader.read()
-        except socket.timeout:
+        except TimeoutError:
             raise RelpError("no answer from the collector within the timeout") from None
         except (OSError, ssl.SSLError) as error:
             raise RelpError(f"reading from the collector failed: {error}") from None

@@ -18,7 +18,8 @@ def shipped(seq, host="app1", source="heygem", msg="任务 完成", peer="10.89.
     """A line as a client ships it; PREV "auto": the number before SEQ's (a counter's)."""
     if prev == "auto":
         prev = str(int(seq.rsplit("-", 1)[1]) - 1)
-    record = {"host": host, "source": source, "seq": seq, "prev": prev, "time": "2026-12-03T18:00:00+00:00", "msg": msg}
+    record = {"host": host, "source": source, "seq": seq, "prev": prev, "msg": msg}
+    record["time"] = "2026-12-03T18:00:00+00:00"
     return json.dumps({"peer": peer, "msg": json.dumps(record, ensure_ascii=False)}).encode() + b"\n"
 
 
@@ -38,7 +39,16 @@ def stored(root, host="app1", source="heygem"):
         # file lines: N is an offset plus one, PREV the line before's
         ([("a1b2c3d4-1", "0"), ("a1b2c3d4-5", "1"), ("a1b2c3d4-5", "1"), ("a1b2c3d4-12", "5")], 3),
         # a failed batch handed over again after newer lines: late, not a duplicate
-        ([("a1b2c3d4-1", "0"), ("a1b2c3d4-30", "20"), ("a1b2c3d4-10", "1"), ("a1b2c3d4-20", "10"), ("a1b2c3d4-30", "20")], 4),
+        (
+            [
+                ("a1b2c3d4-1", "0"),
+                ("a1b2c3d4-30", "20"),
+                ("a1b2c3d4-10", "1"),
+                ("a1b2c3d4-20", "10"),
+                ("a1b2c3d4-30", "20"),
+            ],
+            4,
+        ),
         ([("a1b2c3d4-3", "2"), ("a1b2c3d4-1", "0"), ("a1b2c3d4-3", "2"), ("a1b2c3d4-2", "1")], 3),
         # the line before unknown: kept apart, still stored once
         ([("a1b2c3d4-7", ""), ("a1b2c3d4-7", ""), ("a1b2c3d4-9", "7")], 2),
@@ -58,7 +68,7 @@ def test_each_sequence_id_is_stored_once(tmp_path, order, kept):
 def test_lines_in_order_leave_nothing_waiting():
     seen = logcollect.Seen()
     offsets = [0, 17, 40, 41, 90]
-    for prev, offset in zip([-1] + offsets, offsets, strict=False):
+    for prev, offset in zip([-1, *offsets], offsets, strict=False):
         assert seen.add("app1", f"a1b2c3d4-{offset + 1}", str(prev + 1))
     assert seen.waiting() == 0
     assert not seen.add("app1", "a1b2c3d4-18", "1")

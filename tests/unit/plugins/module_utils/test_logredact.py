@@ -211,7 +211,7 @@ def test_a_file_line_read_again_after_a_crash_keeps_its_id(tmp_path):
     again = logredact.Sequencer(state)
     # The first line of the new run finds the line before it in the file.
     assert [again(file_message(log, offset)) for offset in (4, 8)] == ids[1:]
-    assert again(file_message(log, 14))[0].split("-")[0] == ids[0][0].split("-")[0]
+    assert again(file_message(log, 14))[0].split("-", maxsplit=1)[0] == ids[0][0].split("-", maxsplit=1)[0]
 
 
 @pytest.mark.parametrize("change", ["rotate", "truncate", "replace", "shrink_while_down"])
@@ -220,7 +220,7 @@ def test_a_new_generation_of_a_file_gets_a_new_key(tmp_path, change):
     log.write_bytes(b"first line of the day\nsecond\n")
     state = str(tmp_path / "seq.json")
     seq = logredact.Sequencer(state)
-    key = seq(file_message(log, 0))[0].split("-")[0]
+    key = seq(file_message(log, 0))[0].split("-", maxsplit=1)[0]
     seq(file_message(log, 22))
     if change == "rotate":  # renamed away, a new file: imfile starts at 0 again
         log.rename(tmp_path / "app.log.1")
@@ -239,7 +239,7 @@ def test_a_new_generation_of_a_file_gets_a_new_key(tmp_path, change):
         seq.save(force=True)
         log.write_bytes(b"first line of the day\n")
         new = logredact.Sequencer(state)(file_message(log, 0))
-    assert new[0].split("-")[0] != key
+    assert new[0].split("-", maxsplit=1)[0] != key
 
 
 def test_the_state_is_saved_on_a_new_generation_and_then_at_intervals(tmp_path):
@@ -282,8 +282,8 @@ def test_journal_lines_are_counted_per_run():
     seq = logredact.Sequencer()
     ids = [seq({"msg": "m", "$!": {"_SYSTEMD_UNIT": "nginx.service"}}) for _n in range(3)]
     assert [(i.split("-")[1], prev) for i, prev in ids] == [("1", 0), ("2", 1), ("3", 2)]
-    assert len({i.split("-")[0] for i, _prev in ids}) == 1
-    assert logredact.Sequencer()(None)[0].split("-")[0] != ids[0][0].split("-")[0]
+    assert len({i.split("-", maxsplit=1)[0] for i, _prev in ids}) == 1
+    assert logredact.Sequencer()(None)[0].split("-", maxsplit=1)[0] != ids[0][0].split("-", maxsplit=1)[0]
 
 
 def test_mmexternal_sets_the_sequence_id(tmp_path):

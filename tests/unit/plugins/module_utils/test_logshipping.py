@@ -56,7 +56,13 @@ def test_defaults_are_filled_in():
         {"name": "nginx_error", "path": "/var/log/nginx/error.log", "tag": "aiguard-nginx_error:"},
         {"name": "heygem", "path": "/root/workspace/运行实时日志.log", "tag": "aiguard-heygem:"},
     ]
-    assert built["queue"] == {"dir": "/var/spool/rsyslog", "max_disk_space": "1g", "max_disk_bytes": 1024**3, "sync": False, "max_messages": 500_000}
+    assert built["queue"] == {
+        "dir": "/var/spool/rsyslog",
+        "max_disk_space": "1g",
+        "max_disk_bytes": 1024**3,
+        "sync": False,
+        "max_messages": 500_000,
+    }
     assert built["tls"]["mutual"] is True
     assert built["tls"]["files"] == [
         "/etc/aiguard/log-shipping/ca.pem",
