@@ -1,0 +1,432 @@
+# Copyright (c) 2026, aiguard.hardening maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Detections over the collector's stream: which records make an alert, and when.
+
+Plain Python with no Ansible import, like the other programs the collector
+runs: the alerting role's model checks the rules with ``rule_problems`` on
+the controller, pytest drives ``Detector`` with recorded streams, and the
+same file runs on a collector fed the stored records (one JSON object a
+line, as ``logcollect`` writes them: ``host``, ``source``, ``time``,
+``unit``, ``msg``; for ``nginx_access`` the ``msg`` is nginx_auth's JSON
+access line).
+
+Rules (``DEFAULT_RULES``; every key can be changed, ``enabled: false``
+turns a rule off):
+
+- ``failed_login_burst``: more than ``count`` answers 401 for one site from
+  one address within ``window`` seconds, or more than ``count_all`` from
+  any addresses (a spread attack);
+- ``new_source``: a successful request of a user or token from an address
+  whose network (``/ipv4_prefix``, ``/ipv6_prefix``) it has not used in the
+  last ``days`` days, or from outside ``allowed_networks`` (when given). What
+  has been seen is kept in the state file, so a restart does not alert
+  again; a user or token seen for the first time is learnt without an
+  alert unless ``alert_first`` is on;
+- ``large_upload``: a request body over ``bytes``;
+- ``app_failure``: a line of an app's log or of an app unit's journal with a
+  Python traceback, CUDA running out of memory, a model that failed to
+  load, or a unit that failed (``patterns``, Python regular expressions);
+- ``api_spike``: more than ``per_hour`` requests of one token (or, without
+  one, one address) on an API site within an hour, or more than
+  ``multiple`` times its own mean hour over the previous
+  ``baseline_hours`` hours once it has ``min_history_hours`` of history
+  and at least ``min_count`` requests in the hour.
+
+An alert is a dict: ``rule``, ``key`` (what makes it the same alert:
+the rule and its labels), ``labels``, ``count``, ``first`` and ``last``
+(times of the records), ``summary``. One key alerts at most once per
+``cooldown`` seconds (of the records' time); grouping and routing are the
+delivery engine's.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime
+import ipaddress
+import json
+import os
+import re
+import sys
+
+DEFAULT_RULES = {
+    "failed_login_burst": {"enabled": True, "count": 10, "count_all": 50, "window": 60, "cooldown": 600},
+    "new_source": {
+        "enabled": True,
+        "days": 30,
+        "ipv4_prefix": 24,
+        "ipv6_prefix": 48,
+        "allowed_networks": [],
+        "alert_first": False,
+        "cooldown": 3600,
+    },
+    "large_upload": {"enabled": True, "bytes": 1024**3, "cooldown": 0},
+    "app_failure": {
+        "enabled": True,
+        "patterns": {
+            "traceback": r"^Traceback \(most recent call last\)",
+            "cuda_oom": r"CUDA out of memory|torch\.(cuda\.)?OutOfMemoryError|CUDA error: out of memory",
+            "model_load": r"(?i)(failed|unable|error) (to |while |when )?load(ing)? (the )?(model|checkpoint|weights)",
+            "unit_failed": r"(?:Main process exited, code=(?:exited|killed|dumped)|Failed with result ')",
+        },
+        "cooldown": 300,
+    },
+    "api_spike": {
+        "enabled": True,
+        "per_hour": 5000,
+        "multiple": 5.0,
+        "baseline_hours": 24,
+        "min_history_hours": 3,
+        "min_count": 200,
+        "cooldown": 3600,
+    },
+}
+SOURCE_ACCESS = "nginx_access"
+INT_KEYS = {
+    "count",
+    "count_all",
+    "window",
+    "cooldown",
+    "days",
+    "ipv4_prefix",
+    "ipv6_prefix",
+    "bytes",
+    "per_hour",
+    "baseline_hours",
+    "min_history_hours",
+    "min_count",
+}
+LIMITS = {"ipv4_prefix": (0, 32), "ipv6_prefix": (0, 128)}
+HOUR = 3600
+
+
+class RuleError(ValueError):
+    """Rules no detector is made of; ``problems`` lists every problem."""
+
+    def __init__(self, problems):
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
+
+
+def rule_problems(rules, label="rules"):
+    """Every problem of RULES (overrides of DEFAULT_RULES), each naming LABEL.RULE.KEY and the fix."""
+    problems = []
+    if not isinstance(rules, dict):
+        return [f"{label}: must be a mapping of rule names to settings, not {type(rules).__name__}"]
+    for name, settings in rules.items():
+        where = f"{label}.{name}"
+        if name not in DEFAULT_RULES:
+            problems.append(f"{where}: no such rule; the rules are {', '.join(sorted(DEFAULT_RULES))}")
+            continue
+        if not isinstance(settings, dict):
+            problems.append(f"{where}: must be a mapping of settings")
+            continue
+        for key, value in settings.items():
+            spot = f"{where}.{key}"
+            if key not in DEFAULT_RULES[name]:
+                problems.append(f"{spot}: no such setting; {name} has {', '.join(sorted(DEFAULT_RULES[name]))}")
+            elif key == "enabled" or key == "alert_first":
+                if not isinstance(value, bool):
+                    problems.append(f"{spot}: must be true or false")
+            elif key in INT_KEYS:
+                low, high = LIMITS.get(key, (0 if key == "cooldown" else 1, None))
+                if isinstance(value, bool) or not isinstance(value, int) or value < low or (high and value > high):
+                    bound = f"{low} to {high}" if high else f"at least {low}"
+                    problems.append(f"{spot}: must be a whole number, {bound}, not {value!r}")
+            elif key == "multiple":
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 1:
+                    problems.append(f"{spot}: must be a number above 1, not {value!r}")
+            elif key == "allowed_networks":
+                if not isinstance(value, list):
+                    problems.append(f"{spot}: must be a list of networks (10.0.0.0/8, 2001:db8::/32)")
+                    continue
+                for index, network in enumerate(value):
+                    try:
+                        ipaddress.ip_network(str(network), strict=False)
+                    except ValueError:
+                        problems.append(f"{spot}[{index}]: {network!r} is not a network (10.0.0.0/8, 2001:db8::/32)")
+            elif key == "patterns":
+                if not isinstance(value, dict) or not value:
+                    problems.append(f"{spot}: must be a mapping of names to regular expressions")
+                    continue
+                for kind, regex in value.items():
+                    try:
+                        re.compile(str(regex))
+                    except re.error as error:
+                        problems.append(f"{spot}.{kind}: not a valid regular expression ({error})")
+    return problems
+
+
+def build_rules(rules=None):
+    """DEFAULT_RULES with RULES' settings over them; RuleError when they have problems."""
+    rules = rules or {}
+    problems = rule_problems(rules)
+    if problems:
+        raise RuleError(problems)
+    built = {}
+    for name, defaults in DEFAULT_RULES.items():
+        built[name] = {**defaults, **rules.get(name, {})}
+    return built
+
+
+def parse_time(text):
+    """Seconds since the epoch of an ISO 8601 time (nginx's $time_iso8601, rsyslog's RFC 3339)."""
+    try:
+        moment = datetime.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.timestamp()
+
+
+class Detector:
+    """Feeds on stored records, one at a time (``feed``), and returns the alerts they make."""
+
+    def __init__(self, rules=None, state_path=None):
+        self.rules = build_rules(rules)
+        self.state_path = state_path
+        self.failures = collections.defaultdict(collections.deque)
+        self.site_failures = collections.defaultdict(collections.deque)
+        self.requests = collections.defaultdict(collections.deque)
+        self.hours = collections.defaultdict(dict)
+        self.fired = {}
+        self.seen = {}
+        self.dirty = False
+        self.patterns = {
+            kind: re.compile(regex) for kind, regex in self.rules["app_failure"]["patterns"].items()
+        }
+        self.allowed = [ipaddress.ip_network(n, strict=False) for n in self.rules["new_source"]["allowed_networks"]]
+        if state_path:
+            try:
+                with open(state_path, encoding="utf-8") as handle:
+                    seen = json.load(handle).get("seen", {})
+                self.seen = {key: float(value) for key, value in seen.items() if isinstance(value, (int, float))}
+            except (OSError, ValueError, AttributeError):
+                self.seen = {}
+
+    # -------------------------------------------------------------- plumbing
+
+    def save(self):
+        """Write what new_source has seen (atomically), when it changed."""
+        if not self.state_path or not self.dirty:
+            return
+        temporary = self.state_path + ".new"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump({"seen": self.seen}, handle, separators=(",", ":"))
+        os.replace(temporary, self.state_path)
+        self.dirty = False
+
+    def _alert(self, rule, labels, now, count, first, summary):
+        key = rule + "|" + "|".join(f"{name}={labels[name]}" for name in sorted(labels))
+        cooldown = self.rules[rule]["cooldown"]
+        last = self.fired.get(key)
+        if last is not None and now - last < cooldown:
+            return []
+        self.fired[key] = now
+        return [
+            {
+                "rule": rule,
+                "key": key,
+                "labels": dict(labels),
+                "count": count,
+                "first": first,
+                "last": now,
+                "summary": summary,
+            }
+        ]
+
+    def feed(self, record):
+        """The alerts RECORD (a stored record, a dict) makes, a list (mostly empty)."""
+        if not isinstance(record, dict):
+            return []
+        host = str(record.get("host", ""))
+        if record.get("source") == SOURCE_ACCESS:
+            try:
+                entry = json.loads(record.get("msg", ""))
+            except (ValueError, TypeError):
+                return []
+            if not isinstance(entry, dict):
+                return []
+            now = parse_time(entry.get("time")) or parse_time(record.get("time"))
+            if now is None:
+                return []
+            return self._access(host, entry, now)
+        now = parse_time(record.get("time"))
+        if now is None:
+            return []
+        return self._app_line(host, record, now)
+
+    # ------------------------------------------------------------ the rules
+
+    def _access(self, host, entry, now):
+        alerts = []
+        site = str(entry.get("site", ""))
+        address = str(entry.get("remote_addr", ""))
+        try:
+            status = int(entry.get("status", 0))
+            size = int(entry.get("bytes_in", 0))
+        except (TypeError, ValueError):
+            status, size = 0, 0
+        rules = self.rules
+        if status == 401 and rules["failed_login_burst"]["enabled"]:
+            alerts += self._burst(host, site, address, now)
+        if 200 <= status < 400:
+            principal = self._principal(entry)
+            if principal and rules["new_source"]["enabled"]:
+                alerts += self._new_source(host, site, principal, address, now)
+        if rules["large_upload"]["enabled"] and size > rules["large_upload"]["bytes"]:
+            labels = {"host": host, "site": site, "address": address, "path": str(entry.get("path", ""))}
+            alerts += self._alert(
+                "large_upload", labels, now, 1, now, f"{address} sent {size:,} bytes to {site}{labels['path']}"
+            )
+        if rules["api_spike"]["enabled"] and (entry.get("token") or entry.get("api")):
+            alerts += self._spike(host, site, str(entry.get("token") or "") or address, now)
+        return alerts
+
+    @staticmethod
+    def _principal(entry):
+        if entry.get("token"):
+            return "token:" + str(entry["token"])
+        if entry.get("remote_user"):
+            return "user:" + str(entry["remote_user"])
+        return ""
+
+    def _burst(self, host, site, address, now):
+        rule = self.rules["failed_login_burst"]
+        alerts = []
+        for queue, limit, labels in (
+            (self.failures[(host, site, address)], rule["count"], {"host": host, "site": site, "address": address}),
+            (self.site_failures[(host, site)], rule["count_all"], {"host": host, "site": site, "address": "*"}),
+        ):
+            queue.append(now)
+            while queue and queue[0] <= now - rule["window"]:
+                queue.popleft()
+            if len(queue) > limit:
+                who = "from " + address if labels["address"] != "*" else "from many addresses"
+                alerts += self._alert(
+                    "failed_login_burst",
+                    labels,
+                    now,
+                    len(queue),
+                    queue[0],
+                    f"{len(queue)} failed logins on {site} {who} within {rule['window']} s",
+                )
+                if len(alerts) and labels["address"] != "*":
+                    break  # one attacker: one alert, not also the spread one
+        return alerts
+
+    def _network(self, address):
+        rule = self.rules["new_source"]
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return None, False
+        prefix = rule["ipv4_prefix"] if ip.version == 4 else rule["ipv6_prefix"]
+        outside = bool(self.allowed) and not any(ip in network for network in self.allowed)
+        return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False)), outside
+
+    def _new_source(self, host, site, principal, address, now):
+        rule = self.rules["new_source"]
+        network, outside = self._network(address)
+        if network is None:
+            return []
+        key = f"{host}|{site}|{principal}|{network}"
+        last = self.seen.get(key)
+        known = any(k.startswith(f"{host}|{site}|{principal}|") for k in self.seen) if last is None else True
+        if last is None or now - last > HOUR:
+            self.seen[key] = now
+            self.dirty = True
+        labels = {"host": host, "site": site, "principal": principal, "network": network}
+        if outside:
+            return self._alert(
+                "new_source", labels, now, 1, now, f"{principal} on {site} from {address}, outside the allowed networks"
+            )
+        if last is not None and now - last <= rule["days"] * 86400:
+            return []
+        if last is None and not known and not rule["alert_first"]:
+            return []
+        return self._alert("new_source", labels, now, 1, now, f"{principal} on {site} from a new network, {network}")
+
+    def _spike(self, host, site, who, now):
+        rule = self.rules["api_spike"]
+        queue = self.requests[(host, site, who)]
+        queue.append(now)
+        while queue and queue[0] <= now - HOUR:
+            queue.popleft()
+        hours = self.hours[(host, site, who)]
+        hour = int(now // HOUR)
+        hours[hour] = hours.get(hour, 0) + 1
+        for old in [h for h in hours if h < hour - rule["baseline_hours"]]:
+            del hours[old]
+        count = len(queue)
+        labels = {"host": host, "site": site, "client": who}
+        if count > rule["per_hour"]:
+            return self._alert("api_spike", labels, now, count, queue[0], f"{who} made {count} requests on {site} in an hour")
+        history = [hours.get(h, 0) for h in range(hour - rule["baseline_hours"], hour)]
+        first_hour = min(hours)
+        lived = hour - first_hour
+        if lived < rule["min_history_hours"] or count < rule["min_count"]:
+            return []
+        span = history[-min(lived, rule["baseline_hours"]) :]
+        mean = sum(span) / len(span)
+        if count > rule["multiple"] * max(mean, 1.0):
+            return self._alert(
+                "api_spike",
+                labels,
+                now,
+                count,
+                queue[0],
+                f"{who} made {count} requests on {site} in an hour, {count / max(mean, 1.0):.1f} times its usual hour",
+            )
+        return []
+
+    def _app_line(self, host, record, now):
+        if not self.rules["app_failure"]["enabled"]:
+            return []
+        text = str(record.get("msg", ""))
+        for kind, pattern in self.patterns.items():
+            if pattern.search(text):
+                where = str(record.get("unit") or record.get("source") or "")
+                labels = {"host": host, "source": where, "kind": kind}
+                return self._alert("app_failure", labels, now, 1, now, f"{kind} in {where} on {host}: {text[:200]}")
+        return []
+
+
+def run(detector, stdin, stdout):
+    """Records in (one JSON object a line), alerts out (one JSON object a line); the state saved as it changes."""
+    for raw in stdin:
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            continue
+        for alert in detector.feed(record):
+            stdout.write(json.dumps(alert, ensure_ascii=False, separators=(",", ":")) + "\n")
+            stdout.flush()
+        detector.save()
+    detector.save()
+
+
+def main(argv=None):
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="aiguard-detect", description="Alerts from the collector's records.")
+    parser.add_argument("--rules", help="JSON file of rule settings over the defaults")
+    parser.add_argument("--state", help="the new_source rule's state file")
+    args = parser.parse_args(argv)
+    rules = {}
+    if args.rules:
+        with open(args.rules, encoding="utf-8") as handle:
+            rules = json.load(handle)
+    try:
+        detector = Detector(rules, args.state)
+    except RuleError as error:
+        sys.stderr.write(f"aiguard-detect: bad rules in {args.rules}: {error}\n")
+        return 2
+    run(detector, sys.stdin, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
