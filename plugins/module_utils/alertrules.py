@@ -27,11 +27,13 @@ turns a rule off):
 - ``app_failure``: a line of an app's log or of an app unit's journal with a
   Python traceback, CUDA running out of memory, a model that failed to
   load, or a unit that failed (``patterns``, Python regular expressions);
-- ``api_spike``: more than ``per_hour`` requests of one token (or, without
-  one, one address) on an API site within an hour, or more than
-  ``multiple`` times its own mean hour over the previous
-  ``baseline_hours`` hours once it has ``min_history_hours`` of history
-  and at least ``min_count`` requests in the hour.
+- ``api_spike``: more than ``per_hour`` requests with one API token (the
+  ``token`` field: nginx_auth's key of the token, never the token) on a
+  site within an hour, or more than ``multiple`` times the token's own mean
+  hour over the previous ``baseline_hours`` hours once it has
+  ``min_history_hours`` of history and at least ``min_count`` requests in
+  the hour (the overnight quota drain); and more than ``per_hour_address``
+  requests without a token from one address within an hour.
 
 An alert is a dict: ``rule``, ``key`` (what makes it the same alert:
 the rule and its labels), ``labels``, ``count``, ``first`` and ``last``
@@ -75,6 +77,7 @@ DEFAULT_RULES = {
     "api_spike": {
         "enabled": True,
         "per_hour": 5000,
+        "per_hour_address": 20000,
         "multiple": 5.0,
         "baseline_hours": 24,
         "min_history_hours": 3,
@@ -93,6 +96,7 @@ INT_KEYS = {
     "ipv6_prefix",
     "bytes",
     "per_hour",
+    "per_hour_address",
     "baseline_hours",
     "min_history_hours",
     "min_count",
@@ -160,7 +164,7 @@ def rule_problems(rules, label="rules"):
 
 def build_rules(rules=None):
     """DEFAULT_RULES with RULES' settings over them; RuleError when they have problems."""
-    rules = rules or {}
+    rules = {} if rules is None else rules
     problems = rule_problems(rules)
     if problems:
         raise RuleError(problems)
@@ -170,6 +174,14 @@ def build_rules(rules=None):
     return built
 
 
+def _number(value):
+    """VALUE as a whole number; 0 for nginx's empty or "-" fields."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
 def parse_time(text):
     """Seconds since the epoch of an ISO 8601 time (nginx's $time_iso8601, rsyslog's RFC 3339)."""
     try:
@@ -177,7 +189,7 @@ def parse_time(text):
     except ValueError:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
+        moment = moment.replace(tzinfo=datetime.UTC)
     return moment.timestamp()
 
 
@@ -189,22 +201,28 @@ class Detector:
         self.state_path = state_path
         self.failures = collections.defaultdict(collections.deque)
         self.site_failures = collections.defaultdict(collections.deque)
+        self.site_counts = collections.defaultdict(collections.Counter)
         self.requests = collections.defaultdict(collections.deque)
         self.hours = collections.defaultdict(dict)
         self.fired = {}
+        self.active = {}
+        self.changed = set()
         self.seen = {}
+        self.known = set()
         self.dirty = False
-        self.patterns = {
-            kind: re.compile(regex) for kind, regex in self.rules["app_failure"]["patterns"].items()
-        }
+        self.patterns = {kind: re.compile(regex) for kind, regex in self.rules["app_failure"]["patterns"].items()}
         self.allowed = [ipaddress.ip_network(n, strict=False) for n in self.rules["new_source"]["allowed_networks"]]
         if state_path:
             try:
                 with open(state_path, encoding="utf-8") as handle:
-                    seen = json.load(handle).get("seen", {})
+                    state = json.load(handle)
+                seen, known = state.get("seen", {}), state.get("known", [])
                 self.seen = {key: float(value) for key, value in seen.items() if isinstance(value, (int, float))}
-            except (OSError, ValueError, AttributeError):
+                self.known = {str(key) for key in known}
+            except (OSError, ValueError, AttributeError, TypeError):
                 self.seen = {}
+        # Users and tokens ever seen, kept when their networks age out.
+        self.known |= {key.rsplit("|", 1)[0] for key in self.seen}
 
     # -------------------------------------------------------------- plumbing
 
@@ -212,9 +230,13 @@ class Detector:
         """Write what new_source has seen (atomically), when it changed."""
         if not self.state_path or not self.dirty:
             return
+        # What is older than the rule's days would alert again anyway; the
+        # newest time is the clock (the records' time, not the host's).
+        horizon = max(self.seen.values(), default=0) - self.rules["new_source"]["days"] * 86400 - HOUR
+        self.seen = {key: when for key, when in self.seen.items() if when >= horizon}
         temporary = self.state_path + ".new"
         with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump({"seen": self.seen}, handle, separators=(",", ":"))
+            json.dump({"seen": self.seen, "known": sorted(self.known)}, handle, separators=(",", ":"))
         os.replace(temporary, self.state_path)
         self.dirty = False
 
@@ -223,19 +245,32 @@ class Detector:
         cooldown = self.rules[rule]["cooldown"]
         last = self.fired.get(key)
         if last is not None and now - last < cooldown:
+            # The same alert still going on: its count and last time move on
+            # (``changes``), so the delivered alert says how big it got.
+            active = self.active.get(key)
+            if active is not None and (count != active["count"] or now != active["last"]):
+                active.update(count=max(count, active["count"]), last=now, summary=summary)
+                self.changed.add(key)
             return []
         self.fired[key] = now
-        return [
-            {
-                "rule": rule,
-                "key": key,
-                "labels": dict(labels),
-                "count": count,
-                "first": first,
-                "last": now,
-                "summary": summary,
-            }
-        ]
+        alert = {
+            "rule": rule,
+            "key": key,
+            "labels": dict(labels),
+            "count": count,
+            "first": first,
+            "last": now,
+            "summary": summary,
+        }
+        self.active[key] = dict(alert)
+        self.changed.discard(key)
+        return [alert]
+
+    def changes(self):
+        """The alerts fired earlier whose count grew since (their latest form), once each; then forgotten."""
+        changed = [dict(self.active[key]) for key in sorted(self.changed)]
+        self.changed.clear()
+        return changed
 
     def feed(self, record):
         """The alerts RECORD (a stored record, a dict) makes, a list (mostly empty)."""
@@ -264,13 +299,14 @@ class Detector:
         alerts = []
         site = str(entry.get("site", ""))
         address = str(entry.get("remote_addr", ""))
-        try:
-            status = int(entry.get("status", 0))
-            size = int(entry.get("bytes_in", 0))
-        except (TypeError, ValueError):
-            status, size = 0, 0
+        status = _number(entry.get("status"))
+        # The body the client announced counts too: nginx refuses an
+        # oversized body (413) before reading it, and bytes_in stays small.
+        size = max(_number(entry.get("bytes_in")), _number(entry.get("content_length")))
         rules = self.rules
-        if status == 401 and rules["failed_login_burst"]["enabled"]:
+        # A 401 counts when credentials were sent (auth_sent): a browser's
+        # first request of a session has none and is answered 401 too.
+        if status == 401 and entry.get("auth_sent", "unknown") != "" and rules["failed_login_burst"]["enabled"]:
             alerts += self._burst(host, site, address, now)
         if 200 <= status < 400:
             principal = self._principal(entry)
@@ -281,8 +317,9 @@ class Detector:
             alerts += self._alert(
                 "large_upload", labels, now, 1, now, f"{address} sent {size:,} bytes to {site}{labels['path']}"
             )
-        if rules["api_spike"]["enabled"] and (entry.get("token") or entry.get("api")):
-            alerts += self._spike(host, site, str(entry.get("token") or "") or address, now)
+        if rules["api_spike"]["enabled"]:
+            token = str(entry.get("token") or "")
+            alerts += self._spike(host, site, "token:" + token if token else address, now, bool(token))
         return alerts
 
     @staticmethod
@@ -295,26 +332,31 @@ class Detector:
 
     def _burst(self, host, site, address, now):
         rule = self.rules["failed_login_burst"]
+        window, limit = rule["window"], rule["count"]
         alerts = []
-        for queue, limit, labels in (
-            (self.failures[(host, site, address)], rule["count"], {"host": host, "site": site, "address": address}),
-            (self.site_failures[(host, site)], rule["count_all"], {"host": host, "site": site, "address": "*"}),
-        ):
-            queue.append(now)
-            while queue and queue[0] <= now - rule["window"]:
-                queue.popleft()
-            if len(queue) > limit:
-                who = "from " + address if labels["address"] != "*" else "from many addresses"
-                alerts += self._alert(
-                    "failed_login_burst",
-                    labels,
-                    now,
-                    len(queue),
-                    queue[0],
-                    f"{len(queue)} failed logins on {site} {who} within {rule['window']} s",
-                )
-                if len(alerts) and labels["address"] != "*":
-                    break  # one attacker: one alert, not also the spread one
+        mine = self.failures[(host, site, address)]
+        mine.append(now)
+        while mine and mine[0] <= now - window:
+            mine.popleft()
+        if len(mine) > limit:
+            labels = {"host": host, "site": site, "address": address}
+            summary = f"{len(mine)} failed logins on {site} from {address} within {window} s"
+            alerts += self._alert("failed_login_burst", labels, now, len(mine), mine[0], summary)
+        # The spread attack: failures of addresses that each stay under the
+        # limit (one attacker's burst is its own alert, not also this one).
+        spread, by_address = self.site_failures[(host, site)], self.site_counts[(host, site)]
+        spread.append((now, address))
+        by_address[address] += 1
+        while spread and spread[0][0] <= now - window:
+            _when, old = spread.popleft()
+            by_address[old] -= 1
+            if not by_address[old]:
+                del by_address[old]
+        quiet = sum(count for count in by_address.values() if count <= limit)
+        if quiet > rule["count_all"]:
+            labels = {"host": host, "site": site, "address": "*"}
+            summary = f"{quiet} failed logins on {site} from {len(by_address)} addresses within {window} s"
+            alerts += self._alert("failed_login_burst", labels, now, quiet, spread[0][0], summary)
         return alerts
 
     def _network(self, address):
@@ -334,9 +376,10 @@ class Detector:
             return []
         key = f"{host}|{site}|{principal}|{network}"
         last = self.seen.get(key)
-        known = any(k.startswith(f"{host}|{site}|{principal}|") for k in self.seen) if last is None else True
+        known = last is not None or f"{host}|{site}|{principal}" in self.known
         if last is None or now - last > HOUR:
             self.seen[key] = now
+            self.known.add(f"{host}|{site}|{principal}")
             self.dirty = True
         labels = {"host": host, "site": site, "principal": principal, "network": network}
         if outside:
@@ -349,8 +392,9 @@ class Detector:
             return []
         return self._alert("new_source", labels, now, 1, now, f"{principal} on {site} from a new network, {network}")
 
-    def _spike(self, host, site, who, now):
+    def _spike(self, host, site, who, now, token):
         rule = self.rules["api_spike"]
+        limit = rule["per_hour"] if token else rule["per_hour_address"]
         queue = self.requests[(host, site, who)]
         queue.append(now)
         while queue and queue[0] <= now - HOUR:
@@ -362,12 +406,14 @@ class Detector:
             del hours[old]
         count = len(queue)
         labels = {"host": host, "site": site, "client": who}
-        if count > rule["per_hour"]:
-            return self._alert("api_spike", labels, now, count, queue[0], f"{who} made {count} requests on {site} in an hour")
+        if count > limit:
+            return self._alert(
+                "api_spike", labels, now, count, queue[0], f"{who} made {count} requests on {site} in an hour"
+            )
         history = [hours.get(h, 0) for h in range(hour - rule["baseline_hours"], hour)]
         first_hour = min(hours)
         lived = hour - first_hour
-        if lived < rule["min_history_hours"] or count < rule["min_count"]:
+        if not token or lived < rule["min_history_hours"] or count < rule["min_count"]:
             return []
         span = history[-min(lived, rule["baseline_hours"]) :]
         mean = sum(span) / len(span)

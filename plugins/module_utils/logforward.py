@@ -19,8 +19,8 @@ import re
 
 from ansible_collections.aiguard.hardening.plugins.module_utils import argspec
 
-ELASTICSEARCH, OPENSEARCH, GELF, LOKI = "elasticsearch", "opensearch", "gelf", "loki"
-TYPES = (ELASTICSEARCH, OPENSEARCH, GELF, LOKI)
+ELASTICSEARCH, OPENSEARCH, GELF, LOKI, PROGRAM = "elasticsearch", "opensearch", "gelf", "loki", "program"
+TYPES = (ELASTICSEARCH, OPENSEARCH, GELF, LOKI, PROGRAM)
 INDEX_DATES = ("day", "month", "none")
 
 # What the role writes on a collector for its forwards.
@@ -50,6 +50,7 @@ FORWARD_OPTIONS = {
     "password_file": dict(type="str"),
     "ca_file": dict(type="str"),
     "queue_max_disk_space": dict(type="str"),
+    "command": dict(type="str"),
 }
 _COMMON = {"name": "", "ca_file": "", "queue_max_disk_space": "1g"}
 _AUTH = {"user": "", "password": "", "password_file": ""}
@@ -59,7 +60,13 @@ TYPE_DEFAULTS = {
     OPENSEARCH: {**_COMMON, **_SEARCH},
     GELF: {**_COMMON, "host": None, "port": 12201, "tls": True, "permitted_peer": ""},
     LOKI: {**_COMMON, "url": None, "labels": {"job": "aiguard"}, "tenant": "", **_AUTH},
+    # A program on the collector fed each stored record, one JSON object a
+    # line, that confirms each line (omprog's confirmMessages protocol): the
+    # alerting role's detector, for one.
+    PROGRAM: {"name": "", "queue_max_disk_space": "1g", "command": None},
 }
+# An absolute path and plain arguments: omprog splits on spaces, no shell.
+COMMAND_RE = re.compile(r"^/[A-Za-z0-9._/+-]+( [A-Za-z0-9._/+=:,@-]+)*$")
 MIN_QUEUE = 16 * 1024**2
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -214,7 +221,7 @@ def _entry(index, item, label, path_problem, parse_size):
             f"{where}.name: {entry['name']!r} is not a name (lower-case letters, digits, - and _, up to 32); "
             "its queue file is named after it"
         )
-    if entry["ca_file"]:
+    if entry.get("ca_file"):
         found += [p for p in [path_problem(f"{where}.ca_file", entry["ca_file"])] if p]
     size = parse_size(entry["queue_max_disk_space"])
     if size is None or size < MIN_QUEUE:
@@ -226,6 +233,12 @@ def _entry(index, item, label, path_problem, parse_size):
         found += _search_problems(where, entry, path_problem)
     elif kind == GELF:
         found += _gelf_problems(where, entry)
+    elif kind == PROGRAM:
+        if not COMMAND_RE.match(entry["command"]):
+            found.append(
+                f"{where}.command: {entry['command']!r} is not an absolute path with plain arguments "
+                "(letters, digits and ._/+=:,@-, separated by single spaces; no shell)"
+            )
     else:
         found += _loki_problems(where, entry, path_problem)
     return (None if found else entry), found

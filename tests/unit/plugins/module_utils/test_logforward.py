@@ -17,6 +17,7 @@ LABEL = "log_shipping_collector_forwards"
 ES = {"type": "elasticsearch", "servers": ["https://es1.lab.test:9200"]}
 GELF = {"type": "gelf", "host": "graylog.lab.test"}
 LOKI = {"type": "loki", "url": "https://loki.lab.test:3100"}
+PROGRAM = {"type": "program", "command": "/usr/local/sbin/aiguard-alert-detect --config /etc/aiguard/alerting/detect.json"}
 
 
 def collector(forwards, **settings):
@@ -90,6 +91,18 @@ def test_gelf_defaults():
     assert plain["tls"] is False
 
 
+def test_program_forward():
+    (entry,) = forwards(PROGRAM)
+    assert entry == {
+        "type": "program",
+        "name": "program",
+        "queue_max_disk_space": "1g",
+        "command": PROGRAM["command"],
+        "position": 0,
+        "queue_file": "aiguard_fwd_program",
+    }
+
+
 def test_loki_settings_file():
     (entry,) = forwards({**LOKI, "labels": {"env": "lab"}, "tenant": "team-a", "user": "u", "password": "p"})
     assert entry["config_file"] == "/etc/aiguard/log-forward/loki.loki.json"
@@ -114,13 +127,17 @@ def where(index, key=None):
     [
         (["es"], f"{LABEL}: Elements value for option 'collector_forwards' is of type str"),
         ([{"servers": ["https://a:1"]}], f"{where(0, 'type')}: is required"),
-        ([{"type": "splunk"}], f"{where(0, 'type')}: must be one of: elasticsearch, opensearch, gelf, loki"),
+        ([{"type": "splunk"}], f"{where(0, 'type')}: must be one of: elasticsearch, opensearch, gelf, loki, program"),
         ([{**ES, "colour": "red"}], f"{where(0)}: unknown key(s) colour"),
         ([{**ES, "host": "x"}], f"{where(0)}: host not an option of type elasticsearch"),
         ([{**GELF, "labels": {"a": "b"}}], f"{where(0)}: labels not an option of type gelf"),
         ([{"type": "elasticsearch"}], f"{where(0, 'servers')}: is required for type elasticsearch"),
         ([{"type": "gelf"}], f"{where(0, 'host')}: is required for type gelf"),
         ([{"type": "loki"}], f"{where(0, 'url')}: is required for type loki"),
+        ([{"type": "program"}], f"{where(0, 'command')}: is required for type program"),
+        ([{"type": "program", "command": "aiguard-alert-detect"}], f"{where(0, 'command')}: 'aiguard-alert-detect' is not"),
+        ([{"type": "program", "command": "/bin/sh -c 'x; y'"}], f"{where(0, 'command')}: "),
+        ([{**PROGRAM, "url": "http://x"}], f"{where(0)}: url not an option of type program"),
         ([{**ES, "name": "Main ES"}], f"{where(0, 'name')}: 'Main ES' is not a name"),
         ([ES, ES], f"{LABEL}: the name 'elasticsearch' is used twice"),
         ([{**ES, "servers": []}], f"{where(0, 'servers')}: is required (a list of https://HOST:PORT)"),
