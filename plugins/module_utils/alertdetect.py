@@ -38,10 +38,11 @@ try:
 except ImportError:  # pragma: no cover - not on Linux
     syslog = None
 
-try:  # on the collector both files lie side by side
-    import alertrules
-except ImportError:  # in the collection (tests, the controller)
+try:  # in the collection (tests, the controller)
     from ansible_collections.aiguard.hardening.plugins.module_utils import alertrules
+except ImportError:  # on the collector, both files lie side by side (run with python3 -I)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import alertrules
 
 DEFAULTS = {
     "rules": {},

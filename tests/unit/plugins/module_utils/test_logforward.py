@@ -17,7 +17,10 @@ LABEL = "log_shipping_collector_forwards"
 ES = {"type": "elasticsearch", "servers": ["https://es1.lab.test:9200"]}
 GELF = {"type": "gelf", "host": "graylog.lab.test"}
 LOKI = {"type": "loki", "url": "https://loki.lab.test:3100"}
-PROGRAM = {"type": "program", "command": "/usr/local/sbin/aiguard-alert-detect --config /etc/aiguard/alerting/detect.json"}
+PROGRAM = {
+    "type": "program",
+    "command": "/usr/local/sbin/aiguard-alert-detect --config /etc/aiguard/alerting/detect.json",
+}
 
 
 def collector(forwards, **settings):
@@ -135,7 +138,10 @@ def where(index, key=None):
         ([{"type": "gelf"}], f"{where(0, 'host')}: is required for type gelf"),
         ([{"type": "loki"}], f"{where(0, 'url')}: is required for type loki"),
         ([{"type": "program"}], f"{where(0, 'command')}: is required for type program"),
-        ([{"type": "program", "command": "aiguard-alert-detect"}], f"{where(0, 'command')}: 'aiguard-alert-detect' is not"),
+        (
+            [{"type": "program", "command": "aiguard-alert-detect"}],
+            f"{where(0, 'command')}: 'aiguard-alert-detect' is not",
+        ),
         ([{"type": "program", "command": "/bin/sh -c 'x; y'"}], f"{where(0, 'command')}: "),
         ([{**PROGRAM, "url": "http://x"}], f"{where(0)}: url not an option of type program"),
         ([{**ES, "name": "Main ES"}], f"{where(0, 'name')}: 'Main ES' is not a name"),
