@@ -258,7 +258,7 @@ class Day:
             self.access(moment, site, address, 401, "browser")  # the browser's first request, no credentials
             self.counts["browser"] += 1
             if person["typo"] and rng.random() < 0.3:
-                for _ in range(rng.randint(1, 2)):
+                for _typo in range(rng.randint(1, 2)):
                     moment += rng.uniform(3, 12)
                     self.access(moment, site, address, 401, "browser", user=person["user"], auth="basic")
                     self.counts["browser"] += 1
@@ -310,7 +310,7 @@ class Day:
             ("report", "api", "192.0.2.12", 60, "python-httpx/0.27.2"),
         ]
         for name, site, address, rate, agent in clients:
-            token = "t" + "".join(self.rng.choice("0123456789abcdef") for _ in range(12))
+            token = "t" + "".join(self.rng.choice("0123456789abcdef") for _digit in range(12))
             self.tokens[name] = (token, site, address, rate, agent)
             for days in range(14, 1, -1):
                 self.history.append((T0 - days * 86400 + 3 * HOUR, site, address, "", token))
@@ -318,7 +318,7 @@ class Day:
                 self.api(when, name)
 
     def api(self, when, name, address=None, kind="api"):
-        token, site, usual, _, agent = self.tokens[name]
+        token, site, usual, _rate, agent = self.tokens[name]
         self.access(when, site, address or usual, 200, kind, token=token, auth="bearer", method="POST", agent=agent)
         if kind == "api":
             self.counts["api"] += 1
@@ -344,7 +344,7 @@ class Day:
                 )
                 self.counts["internet"] += 1
             else:
-                for _ in range(rng.randint(1, 3)):  # a few guesses, under any limit
+                for _guess in range(rng.randint(1, 3)):  # a few guesses, under any limit
                     self.access(
                         when,
                         site,
@@ -382,7 +382,7 @@ class Day:
 
     def burst(self, name, site, addresses, start, tries, span, limit, what):
         rng = self.rng
-        moments = sorted(start + rng.uniform(0, span) for _ in range(tries))
+        moments = sorted(start + rng.uniform(0, span) for _try in range(tries))
         moments[0] = start
         for number, moment in enumerate(moments):
             self.access(
@@ -450,7 +450,7 @@ class Day:
         # The CI token used from a network never seen.
         token, site = self.tokens["ci"][:2]
         start = T0 + 16 * HOUR + 1320
-        moments = sorted(start + rng.uniform(0, 600) for _ in range(30))
+        moments = sorted(start + rng.uniform(0, 600) for _request in range(30))
         moments[0] = start
         for when in moments:
             self.api(when, "ci", address="91.92.240.7", kind="incident")
@@ -541,7 +541,7 @@ class Day:
         )
 
         # The report token, 60 requests an hour, at 1,500 an hour from 03:40 to 04:40.
-        token, site, _, rate, _ = self.tokens["report"]
+        token, site, _address, rate, _agent = self.tokens["report"]
         start, end = T0 + 3 * HOUR + 2400, T0 + 4 * HOUR + 2400
         for when in self.poisson(start, end, 1500 - rate):
             self.api(when, "report", kind="incident")
@@ -560,7 +560,7 @@ class Day:
         rule = alertrules.DEFAULT_RULES["api_spike"]
         moments = sorted(
             alertrules.parse_time(json.loads(r["msg"])["time"])
-            for _, _, r in self.records
+            for _moment, _kind, r in self.records
             if r["source"] == alertrules.SOURCE_ACCESS and token in r["msg"]
         )
         buckets = {}
@@ -693,7 +693,7 @@ def match(incidents, alerts):
 def busiest_minute(day):
     """The most 401s of the background from one address on one site within 60 s."""
     windows, most = {}, 0
-    for _, kind, record in day.records:
+    for _moment, kind, record in day.records:
         if kind == "incident" or record["source"] != alertrules.SOURCE_ACCESS:
             continue
         entry = json.loads(record["msg"])
@@ -727,12 +727,12 @@ def main(argv=None):
 
     benign = sum(day.counts.values())
     found, false = match(day.incidents, alerts)
-    apps = sum(1 for _, kind, r in day.records if kind == "other")
+    apps = sum(1 for _moment, kind, _record in day.records if kind == "other")
     print(
         f"Fixture (seed {args.seed}): {iso(T0, False)[:10]}, {len(day.records):,} records: {benign:,} benign "
         f"requests ({day.counts['browser']:,} browser, {day.counts['api']:,} API, {day.counts['health']:,} health "
         f"checks, {day.counts['internet']:,} from the internet), {apps:,} ordinary app and unit lines, "
-        f"{sum(1 for _, kind, _ in day.records if kind == 'incident'):,} incident lines; "
+        f"{sum(1 for _moment, kind, _record in day.records if kind == 'incident'):,} incident lines; "
         f"{len(day.history):,} history records before the day."
     )
     print(f"Generated in {made:.1f} s, replayed in {replayed:.1f} s ({len(day.records) / replayed:,.0f} records/s).\n")
@@ -769,7 +769,7 @@ def main(argv=None):
     straight = {a["key"] for a in alerts if a["rule"] == "new_source"}
     after = [a for a in restarted if a["rule"] == "new_source" and a["after_restart"]]
     repeats = [a for a in after if a["key"] in before or a["key"] not in straight]
-    found_r, _ = match(
+    found_r, _false = match(
         [i for i in day.incidents if i["trigger"] >= RESTART], [a for a in restarted if a["after_restart"]]
     )
     print(
