@@ -122,7 +122,7 @@ def test_a_long_notification_lists_the_first_alerts_and_counts_the_rest_and_aler
 
 
 def test_a_resolved_notification_says_so():
-    title, _ = alertrelay.render(notification(status="resolved"))
+    title, _lines = alertrelay.render(notification(status="resolved"))
     assert title.startswith("[RESOLVED:1] ")
 
 
@@ -192,7 +192,7 @@ def test_each_robot_gets_its_own_body_and_signature(kind, secret, check):
 
 
 def test_a_url_without_a_query_gets_the_signature_as_its_query():
-    url, _ = alertrelay.request_for(
+    url, _body = alertrelay.request_for(
         target("dingtalk", url="http://127.0.0.1:1/robot", secret="s"), notification(), now=1.0
     )
     assert url.startswith("http://127.0.0.1:1/robot?timestamp=1000&sign=")
@@ -200,7 +200,7 @@ def test_a_url_without_a_query_gets_the_signature_as_its_query():
 
 @pytest.mark.parametrize("kind", ["dingtalk", "feishu", "wecom"])
 def test_the_keyword_leads_the_title_and_the_text(kind):
-    _, body = alertrelay.request_for(target(kind, keyword="AIGuard"), notification(), now=1.0)
+    _url, body = alertrelay.request_for(target(kind, keyword="AIGuard"), notification(), now=1.0)
     text = {"dingtalk": lambda: body["markdown"]["text"], "feishu": lambda: body["content"]["text"]}.get(
         kind, lambda: body["markdown"]["content"]
     )()
@@ -212,7 +212,7 @@ def test_the_keyword_leads_the_title_and_the_text(kind):
 def test_a_wecom_message_is_cut_to_the_robots_4096_bytes_on_a_character_boundary():
     long = alert(host="app1", site="chat", address="203.0.113.7")
     long["annotations"]["summary"] = "模型加载失败 " * 300
-    _, body = alertrelay.request_for(target("wecom"), notification(long, long), now=1.0)
+    _url, body = alertrelay.request_for(target("wecom"), notification(long, long), now=1.0)
     content = body["markdown"]["content"]
     assert len(content.encode("utf-8")) <= alertrelay.WECOM_LIMIT
     assert content.endswith("...")
@@ -418,7 +418,7 @@ def test_a_log_target_writes_one_line_per_alert_and_sends_nothing(tmp_path, robo
 
 def test_an_alert_log_that_cannot_be_written_is_answered_500(tmp_path, robot, capsys):
     config = {"alert_log": str(tmp_path / "missing" / "alerts.log"), "targets": {"team": target("wecom", robot.url)}}
-    relay = alertrelay.Relay(config, sleep=lambda _: None)
+    relay = alertrelay.Relay(config, sleep=lambda seconds: None)
     assert relay.handle("team", json.dumps(notification()).encode())[0] == 500
     assert "cannot write the alert log" in capsys.readouterr().err
 
