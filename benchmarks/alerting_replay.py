@@ -548,7 +548,7 @@ class Day:
         self.incident(
             "token-spike",
             "api_spike",
-            {"host": "app1", "site": site, "client": token},
+            {"host": "app1", "site": site, "client": "token:" + token},
             self.spike_trigger(token, start),
             start,
             end,

@@ -219,15 +219,18 @@ class Detector:
                 seen, known = state.get("seen", {}), state.get("known", [])
                 self.seen = {key: float(value) for key, value in seen.items() if isinstance(value, (int, float))}
                 self.known = {str(key) for key in known}
+                for host, site, who, counts in state.get("hours", []):
+                    self.hours[(host, site, who)] = {int(hour): int(count) for hour, count in counts.items()}
             except (OSError, ValueError, AttributeError, TypeError):
-                self.seen = {}
+                self.seen, self.known = {}, set()
+                self.hours.clear()
         # Users and tokens ever seen, kept when their networks age out.
         self.known |= {key.rsplit("|", 1)[0] for key in self.seen}
 
     # -------------------------------------------------------------- plumbing
 
     def save(self):
-        """Write what new_source has seen (atomically), when it changed."""
+        """Write what new_source has seen and the tokens' hours (atomically), when it changed."""
         if not self.state_path or not self.dirty:
             return
         # What is older than the rule's days would alert again anyway; the
@@ -236,7 +239,9 @@ class Detector:
         self.seen = {key: when for key, when in self.seen.items() if when >= horizon}
         temporary = self.state_path + ".new"
         with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump({"seen": self.seen, "known": sorted(self.known)}, handle, separators=(",", ":"))
+            # The tokens' hourly counts too: a restart keeps their baselines.
+            hours = [[*key, counts] for key, counts in sorted(self.hours.items()) if key[2].startswith("token:")]
+            json.dump({"seen": self.seen, "known": sorted(self.known), "hours": hours}, handle, separators=(",", ":"))
         os.replace(temporary, self.state_path)
         self.dirty = False
 
@@ -401,6 +406,8 @@ class Detector:
             queue.popleft()
         hours = self.hours[(host, site, who)]
         hour = int(now // HOUR)
+        if token and hour not in hours:
+            self.dirty = True  # an hour of the token's baseline is complete: keep it
         hours[hour] = hours.get(hour, 0) + 1
         for old in [h for h in hours if h < hour - rule["baseline_hours"]]:
             del hours[old]

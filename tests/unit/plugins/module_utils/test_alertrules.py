@@ -427,3 +427,19 @@ def test_a_growing_attack_is_one_alert_whose_count_moves_on():
     )
     assert "20 failed logins" in changed["summary"]
     assert detector.changes() == []
+
+
+def test_a_restart_keeps_the_tokens_baselines(tmp_path):
+    state = str(tmp_path / "seen.json")
+    rules = {"api_spike": {"min_count": 50, "multiple": 5.0, "min_history_hours": 3}}
+    first = alertrules.Detector(rules, state)
+    for record in [r for hour in range(12) for r in api_calls(hour * 3600, 40, 80)]:
+        first.feed(record)
+    first.save()
+    # After the restart, a busy hour of 150 is under 5 times its usual 40: no alert.
+    again = alertrules.Detector(rules, state)
+    assert [a for r in api_calls(12 * 3600, 150, 20) for a in again.feed(r)] == []
+    # Without the saved hours, the same hour would look like a spike once 3 hours had passed.
+    fresh = alertrules.Detector(rules)
+    quiet = [r for hour in range(3) for r in api_calls(hour * 3600, 5, 600)]
+    assert [a["rule"] for r in quiet + api_calls(3 * 3600, 150, 20) for a in fresh.feed(r)] == ["api_spike"]
