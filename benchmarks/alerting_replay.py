@@ -74,6 +74,7 @@ import alertrules  # noqa: E402  (plain Python, imported from the checkout)
 TZ = datetime.timezone(datetime.timedelta(hours=8))
 DAY = datetime.datetime(2026, 12, 3, tzinfo=TZ)
 T0 = DAY.timestamp()
+BURST = alertrules.DEFAULT_RULES["failed_login_burst"]
 HOUR, MINUTE = 3600.0, 60.0
 RESTART = T0 + 12 * HOUR
 TARGET_DELAY, TARGET_FALSE, TARGET_REPEATS = 60.0, 1.0, 0
@@ -410,7 +411,7 @@ class Day:
             T0 + 2 * HOUR + 1025,
             60,
             180,
-            10,
+            BURST["count"],
             "60 guesses in 3 min, one address",
         )
         self.burst(
@@ -420,7 +421,7 @@ class Day:
             T0 + 13 * HOUR + 300,
             14,
             50,
-            10,
+            BURST["count"],
             "14 guesses in 50 s, one address",
         )
         many = [
@@ -428,7 +429,14 @@ class Day:
             for n in range(1, 91)
         ]
         self.burst(
-            "burst-many", "chat", many, T0 + 21 * HOUR + 2400, 120, 70, 50, "120 guesses in 70 s from 90 addresses"
+            "burst-many",
+            "chat",
+            many,
+            T0 + 21 * HOUR + 2400,
+            120,
+            70,
+            BURST["count_all"],
+            "120 guesses in 70 s from 90 addresses",
         )
 
         # A user's password used from a network never seen, across the noon restart.

@@ -53,7 +53,7 @@ import re
 import sys
 
 DEFAULT_RULES = {
-    "failed_login_burst": {"enabled": True, "count": 10, "count_all": 50, "window": 60, "cooldown": 600},
+    "failed_login_burst": {"enabled": True, "count": 5, "count_all": 30, "window": 60, "cooldown": 600},
     "new_source": {
         "enabled": True,
         "days": 30,

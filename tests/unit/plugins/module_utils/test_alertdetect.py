@@ -51,7 +51,7 @@ def config(tmp_path, **settings):
 
 def test_omprog_protocol_and_records_once(tmp_path):
     poster = Collecting()
-    service = alertdetect.Service(config(tmp_path), poster)
+    service = alertdetect.Service(config(tmp_path, rules={"failed_login_burst": {"count": 10}}), poster)
     lines = [record(i, f"k-{i}") for i in range(11)]
     lines += lines[5:]  # a client's resend after a reconnect
     lines.append("not json")
@@ -78,7 +78,8 @@ def test_omprog_protocol_and_records_once(tmp_path):
 def test_a_growing_alert_is_posted_again_with_its_count(tmp_path):
     poster = Collecting()
     clock = iter(range(1000)).__next__
-    service = alertdetect.Service(config(tmp_path, update_interval=5), poster, clock=clock)
+    rules = {"failed_login_burst": {"count": 10}}
+    service = alertdetect.Service(config(tmp_path, update_interval=5, rules=rules), poster, clock=clock)
     for i in range(20):
         service.take(record(i, f"k-{i}"))
     service.finish()
