@@ -34,7 +34,8 @@ def variables(sites, **role_vars):
     found["__nginx_auth_model"] = _MODEL(
         sites, **{key: found.get(f"nginx_auth_{key}") for key in settings if key != "users"}, users=USERS
     )
-    found.update(__nginx_auth_tls_ready=[], __nginx_auth_tls_ocsp=[], ansible_managed="Ansible managed")
+    for key, value in {"__nginx_auth_tls_ready": [], "__nginx_auth_tls_ocsp": [], "ansible_managed": "Ansible managed"}.items():
+        found.setdefault(key, value)
     return found
 
 
