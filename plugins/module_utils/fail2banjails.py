@@ -136,7 +136,8 @@ def _ignore_problems(networks, name):
             found.append(f"{where}: {value!r} is not an IPv4 or IPv6 address or network (CIDR)")
         elif net.prefixlen == 0:
             found.append(
-                f"{where}: {value!r} is every IPv{net.version} address: no jail would ban anyone; list narrower networks"
+                f"{where}: {value!r} is every IPv{net.version} address: no jail would ban anyone; "
+                "list narrower networks"
             )
     return found
 

@@ -20,7 +20,12 @@ TEMPLATED = {"access_log", "admin_networks", "bot_block_status"}
 
 def test_the_defaults_build_four_jails():
     model = fail2banjails.build().as_dict()
-    assert [jail["name"] for jail in model["jails"]] == ["aiguard-auth", "aiguard-token", "aiguard-bot", "aiguard-ratelimit"]
+    assert [jail["name"] for jail in model["jails"]] == [
+        "aiguard-auth",
+        "aiguard-token",
+        "aiguard-bot",
+        "aiguard-ratelimit",
+    ]
     auth = model["jails"][0]
     assert (auth["enabled"], auth["filter"], auth["maxretry"], auth["findtime"], auth["bantime"]) == (
         True,
@@ -40,9 +45,12 @@ def test_the_defaults_build_four_jails():
 @pytest.mark.parametrize(
     ("settings", "key", "expected"),
     [
-        # The SSH networks first after loopback, then the extra ones; each once, host bits and /32 spelled as fail2ban does.
+        # Loopback, the SSH networks, the extra ones; each once, host bits and /32 as fail2ban spells them.
         (
-            {"admin_networks": ["198.51.100.0/24", "2001:db8::/48"], "ignore_networks": ["203.0.113.5/32", "198.51.100.7"]},
+            {
+                "admin_networks": ["198.51.100.0/24", "2001:db8::/48"],
+                "ignore_networks": ["203.0.113.5/32", "198.51.100.7"],
+            },
             "ignoreip",
             ["127.0.0.0/8", "::1", "198.51.100.0/24", "2001:db8::/48", "203.0.113.5", "198.51.100.7"],
         ),
@@ -51,9 +59,17 @@ def test_the_defaults_build_four_jails():
         ({"bot_block_status": "444"}, "jails", "aiguard-bot"),
         ({"kill_connections": False}, "action", "aiguard-ufw[kill=no]"),
         ({"kill_connections": False, "backend": "polling", "sshd_jail": "debian"}, "packages", ["fail2ban"]),
-        ({"bantime_maxtime": 3600, "auth_bantime": 600, "token_bantime": 600, "bot_bantime": 600}, "db_purge_age", 86400),
+        (
+            {"bantime_maxtime": 3600, "auth_bantime": 600, "token_bantime": 600, "bot_bantime": 600},
+            "db_purge_age",
+            86400,
+        ),
         ({"bantime_increment": False, "bantime_maxtime": 60}, "db_purge_age", 86400),
-        ({"bantime_factor": 1.5}, "bantime", {"increment": True, "factor": 1.5, "maxtime": 604800, "overalljails": False}),
+        (
+            {"bantime_factor": 1.5},
+            "bantime",
+            {"increment": True, "factor": 1.5, "maxtime": 604800, "overalljails": False},
+        ),
         # The SSH networks ufw_allowlist allows are inside the ignore list: fine.
         ({"admin_networks": ["198.51.100.0/24"], "ufw_admin_networks": ["198.51.100.0/25"]}, "ignoreip", None),
         ({"ignore_networks": ["10.0.0.0/8"], "ufw_admin_networks": ["10.2.0.0/16"]}, "ignoreip", None),
@@ -78,7 +94,10 @@ def test_the_model_follows_the_variables(settings, key, expected):
         ({"backend": "systemd"}, "fail2ban_jails_backend: "),
         ({"bot_block_status": 404}, "fail2ban_jails_bot_block_status: "),
         ({"sshd_jail": "on"}, "fail2ban_jails_sshd_jail: "),
-        ({"auth_bantime": 864000}, "fail2ban_jails_auth_bantime: 864000 s is longer than fail2ban_jails_bantime_maxtime"),
+        (
+            {"auth_bantime": 864000},
+            "fail2ban_jails_auth_bantime: 864000 s is longer than fail2ban_jails_bantime_maxtime",
+        ),
         ({"bantime_factor": 0}, "fail2ban_jails_bantime_factor: 0"),
         ({"access_log": "aiguard-access.json"}, "fail2ban_jails_access_log: 'aiguard-access.json' is not an absolute"),
         ({"ignore_networks": ["10.0.0.300"]}, "fail2ban_jails_ignore_networks[0]: '10.0.0.300' is not an IPv4 or IPv6"),
@@ -88,7 +107,7 @@ def test_the_model_follows_the_variables(settings, key, expected):
         # An SSH-allowed network a jail could ban: the admins' way in.
         (
             {"admin_networks": [], "ufw_admin_networks": ["198.51.100.0/24"]},
-            "ufw_allowlist_admin_networks[0]: '198.51.100.0/24' may reach SSH but is not in fail2ban_jails_admin_networks",
+            "ufw_allowlist_admin_networks[0]: '198.51.100.0/24' may reach SSH but is not in fail2ban_jails_admin",
         ),
         (
             {"admin_networks": ["198.51.100.0/25"], "ufw_admin_networks": ["198.51.100.0/24"]},
