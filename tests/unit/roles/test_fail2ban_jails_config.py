@@ -121,3 +121,45 @@ def test_a_file_outside_the_configuration_is_refused(tmp_path):
     new.write_text("")
     done = run(check, new, "/etc/passwd")
     assert done.returncode == 2 and "is not below" in done.stderr
+
+
+def test_a_fresh_debian_configuration_takes_the_files_in_the_roles_order(tmp_path):
+    """Each file, in configure.yml's order, passes the check on the configuration the steps before it left.
+
+    Debian 12's own sshd jail reads /var/log/auth.log; without it (no rsyslog,
+    as on this machine) the package's configuration fails the check until the
+    role's sshd file is in place, so the filters and the action are checked
+    on their own first.
+    """
+    conf = tmp_path / "fail2ban"
+    shutil.copytree(DEBIAN_CONF, conf, symlinks=True)
+    log = tmp_path / "access.json"
+    log.write_text("")
+    settings = {"access_log": str(log), "backend": "polling"}
+    check = tmp_path / "aiguard-fail2ban-check"
+    check.write_text(render("aiguard-fail2ban-check.j2", conf, **settings))
+    check.chmod(0o755)
+    names = yaml.safe_load((ROLE / "vars" / "main.yml").read_text())
+    steps = [
+        (ROLE / "files" / "filter.d" / f"{name}.conf", f"filter.d/{name}.conf")
+        for name in names["__fail2ban_jails_filters"]
+    ]
+    steps += [
+        (ROLE / "files" / "action.d" / f"{name}.conf", f"action.d/{name}.conf")
+        for name in names["__fail2ban_jails_actions"]
+    ]
+    for template, dest in [
+        ("sshd.local.j2", "jail.d/aiguard-sshd.local"),
+        ("fail2ban.local.j2", "fail2ban.d/aiguard.local"),
+        ("jail.local.j2", "jail.d/aiguard.local"),
+    ]:
+        rendered = tmp_path / template
+        rendered.write_text(render(template, conf, **settings))
+        steps.append((rendered, dest))
+    (conf / "fail2ban.d").mkdir(exist_ok=True)
+    for source, dest in steps:
+        done = run(check, source, conf / dest)
+        assert done.returncode == 0, f"{dest}: {done.stderr}"
+        shutil.copy(source, conf / dest)
+    done = run(check)
+    assert done.returncode == 0, done.stderr
