@@ -163,3 +163,69 @@ def test_a_fresh_debian_configuration_takes_the_files_in_the_roles_order(tmp_pat
         shutil.copy(source, conf / dest)
     done = run(check)
     assert done.returncode == 0, done.stderr
+
+
+def _action_commands(tmp_path, kill):
+    """actionban and actionunban of aiguard-ufw as fail2ban builds them, for a jail named aiguard-auth."""
+    conf, _check = setup(tmp_path, kill_connections=kill)
+    dump = run("fail2ban-client", "-c", conf, "-d")
+    for command in (ast.literal_eval(line) for line in dump.stdout.splitlines() if line.startswith("[")):
+        if command[:4] == ["multi-set", "aiguard-auth", "action", "aiguard-ufw"]:
+            return dict(command[4])
+    raise AssertionError(dump.stdout + dump.stderr)
+
+
+@pytest.mark.parametrize(
+    ("kill", "address", "ban", "unban"),
+    [
+        (
+            True,
+            "203.0.113.7",
+            [
+                "flock -w 60 /run/aiguard-fail2ban-ufw.lock",
+                "ufw prepend deny from 203.0.113.7 to any comment aiguard-fail2ban aiguard-auth",
+                "ss -K dst [203.0.113.7]",
+                "conntrack -D -f ipv4 -s 203.0.113.7",
+            ],
+            ["flock -w 60 /run/aiguard-fail2ban-ufw.lock", "ufw delete deny from 203.0.113.7 to any"],
+        ),
+        (
+            False,
+            "203.0.113.7",
+            [
+                "flock -w 60 /run/aiguard-fail2ban-ufw.lock",
+                "ufw prepend deny from 203.0.113.7 to any comment aiguard-fail2ban aiguard-auth",
+            ],
+            ["flock -w 60 /run/aiguard-fail2ban-ufw.lock", "ufw delete deny from 203.0.113.7 to any"],
+        ),
+        # No /etc/default/ufw with IPV6=yes on this machine: ufw refuses IPv6 rules, so the action skips them.
+        (True, "2001:db8::7", [], []),
+    ],
+    ids=["kill", "no-kill", "ipv6-off"],
+)
+def test_the_ban_action_runs_exactly_these_commands(tmp_path, kill, address, ban, unban):
+    if address.count(":") and Path("/etc/default/ufw").exists():
+        pytest.skip("ufw is installed here: the IPv6 case depends on its settings")
+    actions = _action_commands(tmp_path, kill)
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    calls = tmp_path / "calls"
+    for name in ("ufw", "ss", "conntrack"):
+        (stubs / name).write_text(f'#!/bin/sh\necho "{name} $*" >>{calls}\n')
+    (stubs / "flock").write_text(f'#!/bin/sh\necho "flock $1 $2 $3" >>{calls}\nshift 3\nexec "$@"\n')
+    for stub in stubs.iterdir():
+        stub.chmod(0o755)
+    for key, want in (("actionban", ban), ("actionunban", unban)):
+        script = actions[key].replace("<ip>", address)
+        assert "<" not in script, script
+        calls.write_text("")
+        done = subprocess.run(
+            ["/bin/sh", "-c", script],
+            env={"PATH": f"{stubs}:/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert calls.read_text().splitlines() == want
