@@ -14,9 +14,12 @@ set -euo pipefail
 # images; the rest are podman's helpers and the tools the scripts call.
 # netavark and aardvark-dns give the test networks their name resolution;
 # openssh-client is how Ansible and the tests reach the hosts.
+# fail2ban: the unit tests run fail2ban_jails' filters through the real
+# fail2ban-regex and its configuration through fail2ban-client -t.
 APT_PACKAGES=(podman runc debootstrap uidmap slirp4netns fuse-overlayfs
   netavark aardvark-dns catatonit containernetworking-plugins iptables
-  openssh-client make git python3-venv python3-pip ca-certificates curl shellcheck)
+  openssh-client make git python3-venv python3-pip ca-certificates curl shellcheck
+  fail2ban)
 
 install_system() {
   local missing=() p

@@ -34,7 +34,10 @@ def variables(sites, **role_vars):
     found["__nginx_auth_model"] = _MODEL(
         sites, **{key: found.get(f"nginx_auth_{key}") for key in settings if key != "users"}, users=USERS
     )
-    found.update(__nginx_auth_tls_ready=[], __nginx_auth_tls_ocsp=[], ansible_managed="Ansible managed")
+    # The facts configure.yml sets, unless the caller gives them.
+    facts = {"__nginx_auth_tls_ready": [], "__nginx_auth_tls_ocsp": [], "ansible_managed": "Ansible managed"}
+    for key, value in facts.items():
+        found.setdefault(key, value)
     return found
 
 

@@ -130,11 +130,61 @@ def test_the_json_access_log_never_records_credentials_or_the_query(bot_filter):
     )["http.conf.j2"]
     assert 'access_log "/var/log/nginx/aiguard-access.json" aiguard_json;' in text
     log_format = text[text.index("log_format") : text.index("access_log")]
-    for field in ("time", "site", "remote_addr", "remote_user", "method", "path", "status", "bytes_in", "bytes_out"):
-        assert f'"{field}":' in log_format
-    for field in ("request_time", "upstream_time", "user_agent", "drop"):
-        assert f'"{field}":' in log_format
+    # The fields in order (fail2ban_jails' filters spell them out in this order).
+    assert re.findall(r'"([a-z_]+)":', log_format) == [
+        "time",
+        "site",
+        "host",
+        "remote_addr",
+        "remote_user",
+        "token",
+        "auth_sent",
+        "method",
+        "path",
+        "status",
+        "bytes_in",
+        "content_length",
+        "bytes_out",
+        "request_time",
+        "upstream_time",
+        "user_agent",
+        "drop",
+    ]
     for secret in ("$http_authorization", "$request_uri", "$args", "$query_string", '$request"', "$request,"):
         assert secret not in log_format
     # The drop reason the filter set, not a map: logging it costs nothing.
     assert ("$aiguard_bot_drop" in log_format) is bot_filter
+
+
+@pytest.mark.parametrize("json_log", [True, False])
+def test_the_json_access_log_records_the_kind_of_credentials_and_the_token_key(json_log):
+    sites = [
+        {"name": "studio", "upstream": "127.0.0.1:7860", "tls": True},
+        api_site(name="my-api", auth="none"),
+    ]
+    role_vars = {"nginx_auth_access_log_json": "/var/log/nginx/aiguard-access.json" if json_log else ""}
+    http = render("http.conf.j2", sites, **role_vars)["http.conf.j2"]
+    servers = render("site.conf.j2", sites, __nginx_auth_tls_ready=["studio"], **role_vars)
+    if not json_log:
+        assert "$aiguard_auth_sent" not in http and "$aiguard_token" not in http
+        assert all("$aiguard_log_site" not in text for text in servers.values())
+        return
+    auth_map = re.search(r"^map \$http_authorization \$aiguard_auth_sent \{\n(.*?)^\}", http, re.M | re.S).group(1)
+    assert [line.split() for line in auth_map.strip().splitlines()] == [
+        ["default", "other;"],
+        ['""', '"";'],
+        ['"~*^Basic\\s"', "basic;"],
+        ['"~*^Bearer\\s"', "bearer;"],
+    ]
+    token_map = re.search(r"^map \$aiguard_log_site \$aiguard_token \{\n(.*?)^\}", http, re.M | re.S).group(1)
+    # Only the bearer site has token keys; the value is its tokens file's variable, never a token.
+    assert [line.split() for line in token_map.strip().splitlines()] == [
+        ["default", '"";'],
+        ["my_api", "$aiguard_bearer_my_api;"],
+    ]
+    assert TOKEN not in http
+    # Every server block of every site says which site it is (the plain-HTTP redirect one too).
+    for name, text in servers.items():
+        ident = name.replace("-", "_")
+        assert text.count("server {") == text.count(f"set $aiguard_log_site {ident};") >= 1, name
+    assert servers["studio"].count("server {") == 2
