@@ -217,6 +217,8 @@ class Service:
         self.seqs = collections.OrderedDict()
         self.last_update = clock()
         self.log_path = config["detections_log"]
+        # take() runs in the main thread, tick() also in the ticker's.
+        self.lock = threading.Lock()
 
     def _record_once(self, record):
         seq = record.get("seq")
@@ -250,20 +252,41 @@ class Service:
             record = json.loads(line)
         except ValueError:
             return
-        if not isinstance(record, dict) or not self._record_once(record):
+        if not isinstance(record, dict):
             return
-        self._deliver(self.detector.feed(record))
-        self.detector.save()
+        with self.lock:
+            if not self._record_once(record):
+                return
+            self._deliver(self.detector.feed(record))
+            self.detector.save()
         self.tick()
 
     def tick(self):
-        if self.clock() - self.last_update >= self.config["update_interval"]:
-            self.last_update = self.clock()
-            self._deliver(self.detector.changes(), changed=True)
+        """Post the alerts that grew, at most every update_interval seconds."""
+        with self.lock:
+            if self.clock() - self.last_update >= self.config["update_interval"]:
+                self.last_update = self.clock()
+                self._deliver(self.detector.changes(), changed=True)
+
+    def ticker(self):
+        """tick() every second in a thread of its own: an attack's final count goes out when its lines stop."""
+
+        def run():
+            while True:
+                time.sleep(1)
+                try:
+                    self.tick()
+                except OSError as error:  # the detections log: the main thread fails on it too
+                    log(f"cannot write the detections log: {error}")
+
+        thread = threading.Thread(target=run, name="ticker", daemon=True)
+        thread.start()
+        return thread
 
     def finish(self):
-        self._deliver(self.detector.changes(), changed=True)
-        self.detector.save()
+        with self.lock:
+            self._deliver(self.detector.changes(), changed=True)
+            self.detector.save()
 
 
 def serve(service, stdin, stdout):
@@ -296,6 +319,7 @@ def main(argv=None):
     poster = Poster(config["alertmanager"], config["timeout"], config["retry_interval"], config["max_pending"])
     poster.start()
     service = Service(config, poster)
+    service.ticker()
     try:
         serve(service, sys.stdin, sys.stdout)
     finally:

@@ -172,3 +172,15 @@ def test_main_check(tmp_path, capsys):
     path.write_text(json.dumps({"timeout": -1}))
     assert alertdetect.main(["--config", str(path), "--check"]) == 2
     assert "timeout: must be a number above 0" in capsys.readouterr().err
+
+
+def test_the_ticker_posts_the_final_count_when_the_lines_stop(tmp_path):
+    poster = Collecting()
+    now = [0.0]
+    service = alertdetect.Service(config(tmp_path, update_interval=5), poster, clock=lambda: now[0])
+    for i in range(9):
+        service.take(record(i, f"k-{i}"))
+    assert [alert["annotations"]["count"] for _key, alert in poster.alerts] == ["6"]
+    now[0] = 6.0  # no more lines; the ticker's turn
+    service.tick()
+    assert [alert["annotations"]["count"] for _key, alert in poster.alerts] == ["6", "9"]
