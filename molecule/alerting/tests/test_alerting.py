@@ -143,7 +143,9 @@ def test_normal_traffic_from_the_allowed_client_makes_no_alert(app, collector):
         assert out.stdout in {"200", "404", "502"}, out.stdout
     # The browser's way: a first request without credentials (401), then with them.
     assert (
-        collector.run(f"curl -s -o /dev/null -w '%{{http_code}}' -A {shlex.quote(UA)} -H 'Host: studio.lab.test' http://{target}/").stdout
+        collector.run(
+            f"curl -s -o /dev/null -w '%{{http_code}}' -A {shlex.quote(UA)} -H 'Host: studio.lab.test' http://{target}/"
+        ).stdout
         == "401"
     )
     # Every line arrived at the collector, and group_wait passed: still nothing.
@@ -153,7 +155,9 @@ def test_normal_traffic_from_the_allowed_client_makes_no_alert(app, collector):
 
 def test_an_attacker_is_banned_its_connection_cut_and_the_team_told_once(app, collector, attacker):
     target, bad = address(app), address(attacker)
-    admin = collector.run(f"timeout 90 python3 -c {shlex.quote(HOLD)} {target} 45 {shlex.quote(UA)} > /tmp/hold.out 2>&1 &")
+    admin = collector.run(
+        f"timeout 90 python3 -c {shlex.quote(HOLD)} {target} 45 {shlex.quote(UA)} > /tmp/hold.out 2>&1 &"
+    )
     assert admin.rc == 0
     result = json.loads(python(attacker, ATTACK, target, UA))
     assert result["held_before"] == 401  # opened before the attack, no credentials
