@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """A webhook receiver for the alerting scenario: each POST body is one line of DIR/webhook.jsonl."""
 
 import http.server

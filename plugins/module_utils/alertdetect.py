@@ -139,7 +139,8 @@ class Poster:
         self.pending = collections.OrderedDict()  # key -> Alertmanager alert (its latest form)
         self.max_pending = max_pending
         self.lock = threading.Condition()
-        self.opener = opener or urllib.request.urlopen
+        # Plain urllib (this runs without Ansible), no proxy from the environment.
+        self.opener = opener or urllib.request.build_opener(urllib.request.ProxyHandler({})).open
         self.failing = False
         self.stopping = False
         self.thread = None
