@@ -56,7 +56,7 @@ DEFAULTS = {
         "app_failure": "critical",
         "api_spike": "critical",
     },
-    "update_interval": 5,
+    "update_interval": 1,
     "retry_interval": 10,
     "max_pending": 10000,
     "timeout": 5,

@@ -67,7 +67,15 @@ def outside(tmp_path_factory):
     tarball = base / f"{GALAXY['namespace']}-{GALAXY['name']}-{GALAXY['version']}.tar.gz"
     assert tarball.is_file(), out
     # Dependencies come from the installed `ansible` package; no server is asked.
-    run([BIN / "ansible-galaxy", "collection", "install", "--offline", "-p", base / "collections", tarball], base, env)
+    # --force: this tarball goes in even when ansible-galaxy believes the
+    # collection installed already (it has said so while ansible-test sanity
+    # ran beside it, leaving the path empty).
+    run(
+        [BIN / "ansible-galaxy", "collection", "install", "--offline", "--force", "-p", base / "collections", tarball],
+        base,
+        env,
+    )
+    assert (base / "collections" / "ansible_collections" / "aiguard" / "hardening" / "MANIFEST.json").is_file()
     return {"base": base, "env": env, "tarball": tarball}
 
 

@@ -147,7 +147,7 @@ def test_normal_traffic_from_the_allowed_client_makes_no_alert(app, collector):
         ).stdout
         == "401"
     )
-    # Every line arrived at the collector, and group_wait (3 s here) passed: still nothing.
+    # Every line arrived at the collector, and group_wait (5 s here) passed: still nothing.
     time.sleep(8)
     assert alerts(collector) == []
 
