@@ -49,7 +49,12 @@ import os
 import re
 import zipfile
 
-from packaging.version import InvalidVersion, Version
+try:
+    from packaging.version import InvalidVersion, Version
+
+    HAS_PACKAGING = True
+except ImportError:  # pragma: no cover - reported by the module
+    HAS_PACKAGING = False
 
 ECOSYSTEM = "PyPI"
 _SEPARATORS = re.compile(r"[-_.]+")

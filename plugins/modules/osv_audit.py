@@ -253,7 +253,7 @@ summary:
 
 import datetime
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.aiguard.hardening.plugins.module_utils import osvaudit
 
@@ -294,6 +294,8 @@ def main() -> None:
         ),
         supports_check_mode=True,
     )
+    if not osvaudit.HAS_PACKAGING:
+        module.fail_json(msg=missing_required_lib("packaging") + " (on the controller; ansible-core needs it too)")
     params = module.params
     problems = osvaudit.ignore_problems(params["ignores"]) + inventory_problems(params["inventory"])
     if params["database_date"] is not None:
