@@ -81,3 +81,24 @@ def proc_tree(tmp_path):
         return build_proc_tree(tmp_path / f"proc{next(count)}", tables, processes)
 
     return make
+
+
+# The shared real-data directory next to the checkout (see the lab_data marker).
+SHARED_DATA = ROOT.parent / "shared" / "data"
+OSV_EXPORT = SHARED_DATA / "osv-pypi-pypa-advisory-database-2024-10-10.zip"
+
+
+@pytest.fixture(scope="session")
+def osv_export():
+    """The path of the real OSV export (PyPA advisory database, 2024-10-10); skips when it is absent."""
+    if not OSV_EXPORT.is_file():
+        pytest.skip(f"no OSV export at {OSV_EXPORT} (the shared test data is not next to this checkout)")
+    return str(OSV_EXPORT)
+
+
+@pytest.fixture(scope="session")
+def osv_database(osv_export):
+    """The real OSV export loaded once per test session."""
+    from ansible_collections.aiguard.hardening.plugins.module_utils import osvaudit
+
+    return osvaudit.load(osv_export)
