@@ -107,7 +107,7 @@ def main():
         sys.exit(f"no OSV export at {args.database}; give one with --database")
 
     loads = []
-    for _ in range(3):
+    for _run in range(3):
         start = time.process_time()
         database = osvaudit.load(args.database)
         loads.append(time.process_time() - start)

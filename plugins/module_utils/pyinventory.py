@@ -107,7 +107,7 @@ def _headers(path):
 def _from_dirname(entry):
     """(name, version) from ``name-version.dist-info`` (the fallback when the metadata file lacks them)."""
     stem = entry.rsplit(".", 1)[0]
-    name, _, version = stem.partition("-")
+    name, _dash, version = stem.partition("-")
     return name or None, version.split("-")[0] or None
 
 

@@ -20,7 +20,7 @@ description:
     C(last_affected); pre-releases and epochs as PEP 440 orders them), and an installed version listed in a record's
     C(versions) is affected too. Names are normalised per PEP 503. Withdrawn records are skipped.
   - A version that is not PEP 440 (a legacy version such as C(0.7.1.fix1)) is matched only by an exact entry of a
-    record's C(versions), and listed in RV(environments.unparsable). A record range whose events are not PEP 440
+    record's C(versions), and listed in the environment's C(unparsable). A record range whose events are not PEP 440
     versions is not used (its C(versions) still are); such records are listed in RV(database.unusable_ranges).
   - Records of one package whose IDs or aliases (PYSEC, GHSA, CVE, ...) overlap are reported as one finding with all
     their IDs.
@@ -60,8 +60,8 @@ options:
   ignores:
     description:
       - Vulnerabilities accepted for a while. An ignore names any ID of a finding (its record's ID or an alias such as
-        a CVE or GHSA ID, in any case); the finding is then listed in RV(environments.ignored) instead of
-        RV(environments.findings).
+        a CVE or GHSA ID, in any case); the finding is then listed in its C(ignored) list instead of
+        C(findings).
       - An ignore holds up to and including its O(ignores[].expires) day. After it, the findings it named count again
         and it is listed in RV(expired_ignores).
     type: list

@@ -24,7 +24,7 @@ TODAY = datetime.date(2024, 11, 1)
 
 
 def ids_of(database, name, version):
-    findings, _ = osvaudit.match(database, {name: version})
+    findings, _unparsable = osvaudit.match(database, {name: version})
     return {identifier for finding in findings for identifier in finding["records"]}
 
 
@@ -161,7 +161,7 @@ def test_directory_export_equals_zip(osv_database, osv_export, tmp_path):
     ],
 )
 def test_alias_merging(osv_database, name, version, records, aliases, fixed, fix_version):
-    findings, _ = osvaudit.match(osv_database, {name: version})
+    findings, _unparsable = osvaudit.match(osv_database, {name: version})
     finding = next(item for item in findings if item["records"][0] == records[0])
     assert finding["records"] == records
     assert finding["aliases"] == aliases
@@ -177,7 +177,7 @@ def test_alias_merging(osv_database, name, version, records, aliases, fixed, fix
 
 def test_the_same_cve_in_two_packages_stays_two_findings(osv_database):
     # CVE-2021-32807: PYSEC-2021-335 (accesscontrol) and PYSEC-2021-875 (zope).
-    findings, _ = osvaudit.match(osv_database, {"accesscontrol": "4.1", "zope": "4.1"})
+    findings, _unparsable = osvaudit.match(osv_database, {"accesscontrol": "4.1", "zope": "4.1"})
     owners = {item["name"] for item in findings if "CVE-2021-32807" in item["ids"]}
     assert owners == {"accesscontrol", "zope"}
 
