@@ -5,9 +5,9 @@
 
 Plain Python with no Ansible import, like the other programs the collector
 runs: the alerting role's model checks the rules with ``rule_problems`` on
-the controller, pytest drives ``Detector`` with recorded streams, and the
-same file runs on a collector fed the stored records (one JSON object a
-line, as ``logcollect`` writes them: ``host``, ``source``, ``time``,
+the controller, pytest drives ``Detector`` with recorded streams, and on a
+collector ``alertdetect`` (the program rsyslog runs) feeds it the stored
+records (as ``logcollect`` writes them: ``host``, ``source``, ``time``,
 ``unit``, ``msg``; for ``nginx_access`` the ``msg`` is nginx_auth's JSON
 access line).
 
@@ -50,7 +50,6 @@ import ipaddress
 import json
 import os
 import re
-import sys
 
 DEFAULT_RULES = {
     "failed_login_burst": {"enabled": True, "count": 5, "count_all": 30, "window": 60, "cooldown": 600},
@@ -445,41 +444,3 @@ class Detector:
                 labels = {"host": host, "source": where, "kind": kind}
                 return self._alert("app_failure", labels, now, 1, now, f"{kind} in {where} on {host}: {text[:200]}")
         return []
-
-
-def run(detector, stdin, stdout):
-    """Records in (one JSON object a line), alerts out (one JSON object a line); the state saved as it changes."""
-    for raw in stdin:
-        try:
-            record = json.loads(raw)
-        except ValueError:
-            continue
-        for alert in detector.feed(record):
-            stdout.write(json.dumps(alert, ensure_ascii=False, separators=(",", ":")) + "\n")
-            stdout.flush()
-        detector.save()
-    detector.save()
-
-
-def main(argv=None):
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="aiguard-detect", description="Alerts from the collector's records.")
-    parser.add_argument("--rules", help="JSON file of rule settings over the defaults")
-    parser.add_argument("--state", help="the new_source rule's state file")
-    args = parser.parse_args(argv)
-    rules = {}
-    if args.rules:
-        with open(args.rules, encoding="utf-8") as handle:
-            rules = json.load(handle)
-    try:
-        detector = Detector(rules, args.state)
-    except RuleError as error:
-        sys.stderr.write(f"aiguard-detect: bad rules in {args.rules}: {error}\n")
-        return 2
-    run(detector, sys.stdin, sys.stdout)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import datetime
-import io
 import json
 
 import pytest
@@ -392,24 +391,6 @@ def test_good_overrides_have_no_problems():
 def test_a_disabled_rule_is_silent():
     records = [wrong_password(i) for i in range(30)]
     assert fire(records, {"failed_login_burst": {"enabled": False}}) == []
-
-
-# ----------------------------------------------------------------- the CLI
-
-
-def test_run_reads_records_and_writes_alerts(tmp_path):
-    records = "\n".join(json.dumps(r) for r in [wrong_password(i) for i in range(6)]) + "\nnot json\n"
-    out = io.StringIO()
-    alertrules.run(alertrules.Detector(), io.StringIO(records), out)
-    [alert] = [json.loads(line) for line in out.getvalue().splitlines()]
-    assert alert["rule"] == "failed_login_burst" and alert["count"] == 6
-
-
-def test_main_refuses_bad_rules(tmp_path, capsys):
-    rules = tmp_path / "rules.json"
-    rules.write_text('{"failed_login_burst": {"count": 0}}')
-    assert alertrules.main(["--rules", str(rules)]) == 2
-    assert "failed_login_burst.count" in capsys.readouterr().err
 
 
 def test_a_growing_attack_is_one_alert_whose_count_moves_on():
